@@ -1,0 +1,23 @@
+// cli/command.h — what a command file gives main.cpp: its CLI11 subcommand and what to run.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "core/config.h"
+#include "registry/registry.h"
+
+namespace oclip::cli {
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int(const Config&)> run;  // returns the exit code; throws oclip::Error
+};
+
+Command add_list_models_command(CLI::App& parent);
+Command add_info_command(CLI::App& parent);
+
+// The built-in registry plus --config-dir / OCLIP_MODEL_CONFIG_PATH folders.
+registry::Registry load_registry(const Config& config);
+
+}  // namespace oclip::cli

@@ -1,0 +1,87 @@
+// oclip: manage OpenCLIP models on the Hugging Face Hub.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/config.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+#include "core/version.h"
+
+namespace {
+
+using namespace oclip;
+
+void add_global_flags(CLI::App& app, cli::GlobalFlags& flags) {
+  app.set_version_flag("--version", std::string("oclip ") + kVersion);
+  app.add_flag("--json", flags.json, "Print results and errors as JSON on stdout");
+  app.add_flag("-q,--quiet", flags.quiet, "Print only results and errors, no progress");
+  app.add_flag("-v,--verbose", flags.verbose, "Say more (repeat for more)");
+  app.add_flag("--no-color", flags.no_color, "No colour (also NO_COLOR=1)");
+  app.add_option("--endpoint", flags.endpoint, "Hub URL (default $HF_ENDPOINT or huggingface.co)");
+  app.add_option("--cache-dir", flags.cache_dir, "Hub cache folder (default $HF_HUB_CACHE)");
+  app.add_option("--token", flags.token, "Hub token (default $HF_TOKEN or the saved token)");
+  app.add_option("--config-dir", flags.config_dirs,
+                 "Extra folder of model config *.json files (repeatable; also "
+                 "$OCLIP_MODEL_CONFIG_PATH)");
+}
+
+// Config for reporting an error before flags could be resolved.
+Config fallback_config(int argc, char** argv) {
+  Config config;
+  config.color = false;
+  for (int i = 1; i < argc; ++i) config.json |= std::strcmp(argv[i], "--json") == 0;
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"oclip: manage OpenCLIP models on the Hugging Face Hub"};
+  app.name("oclip");
+  app.fallthrough();  // global flags work after the command name too
+  cli::GlobalFlags flags;
+  add_global_flags(app, flags);
+  app.footer("\n" + cli::exit_code_table() +
+             "\nEnvironment: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN, HF_TOKEN_PATH,\n"
+             "HF_HUB_OFFLINE, HF_HUB_DISABLE_PROGRESS_BARS, HF_HUB_ETAG_TIMEOUT,\n"
+             "HF_HUB_DOWNLOAD_TIMEOUT, NO_COLOR, OCLIP_MODEL_CONFIG_PATH (see man oclip).\n"
+             "\nExample: oclip list-models --filter 'ViT-B-*'\n");
+
+  std::vector<cli::Command> commands = {
+      cli::add_list_models_command(app),
+      cli::add_info_command(app),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    Error error(ErrorKind::Usage, e.what());
+    error.with_hint("run 'oclip --help' for usage");
+    return cli::report_error(fallback_config(argc, argv), error);
+  }
+
+  Config config = fallback_config(argc, argv);
+  try {
+    cli::Terminal terminal{isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1};
+    config = cli::resolve_config(flags, cli::process_environment(), terminal);
+    for (const cli::Command& command : commands) {
+      if (command.app->parsed()) return command.run(config);
+    }
+    std::cerr << app.help();
+    return cli::exit_code_for(ErrorKind::Usage);
+  } catch (const Error& error) {
+    return cli::report_error(config, error);
+  } catch (const std::exception& e) {
+    return cli::report_error(config, Error(ErrorKind::Io, std::string("internal error: ") + e.what()));
+  }
+}

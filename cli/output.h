@@ -1,0 +1,25 @@
+// cli/output.h — how results and errors reach the terminal: human text or JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/error.h"
+
+namespace oclip::cli {
+
+// Prints an error: `error: ...` (+ `hint: ...`) on stderr, or a JSON object on stdout with
+// --json. Returns the exit code.
+int report_error(const Config& config, const Error& error);
+
+// JSON on stdout, two-space indented, one trailing newline.
+void print_json(const nlohmann::ordered_json& value);
+
+// Rows as aligned columns; the last column is not padded.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+std::string bold(const Config& config, const std::string& text);
+
+}  // namespace oclip::cli

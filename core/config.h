@@ -1,0 +1,34 @@
+// core/config.h — resolved settings, built once by cli/config.cpp and passed to libraries.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace oclip {
+
+struct Config {
+  std::string endpoint = "https://huggingface.co";  // no trailing '/'
+  std::filesystem::path hf_home;                     // $HF_HOME or its default
+  std::filesystem::path hub_cache;                   // where models--org--name folders live
+  std::filesystem::path token_path;                  // $HF_TOKEN_PATH or $HF_HOME/token
+
+  std::string token;         // empty: anonymous
+  std::string token_source;  // "--token", "HF_TOKEN", a file path: named in auth errors
+
+  bool offline = false;                 // HF_HUB_OFFLINE: answer from the cache only
+  bool disable_implicit_token = false;  // HF_HUB_DISABLE_IMPLICIT_TOKEN: no token on reads
+  bool disable_symlinks = false;        // HF_HUB_DISABLE_SYMLINKS
+  double etag_timeout_s = 10;           // HF_HUB_ETAG_TIMEOUT
+  double download_timeout_s = 10;       // HF_HUB_DOWNLOAD_TIMEOUT
+  std::string user_agent_origin;        // HF_HUB_USER_AGENT_ORIGIN
+
+  bool progress = true;  // false with HF_HUB_DISABLE_PROGRESS_BARS, -q or no terminal
+  bool color = true;     // false with NO_COLOR, --no-color or no terminal
+  bool json = false;
+  int verbosity = 0;     // -1 quiet, 0 normal, 1+ verbose
+
+  std::vector<std::filesystem::path> model_config_dirs;  // --config-dir, OCLIP_MODEL_CONFIG_PATH
+};
+
+}  // namespace oclip

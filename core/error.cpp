@@ -1,0 +1,49 @@
+#include "core/error.h"
+
+#include <utility>
+
+namespace oclip {
+
+std::string_view kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Io: return "io";
+    case ErrorKind::Usage: return "usage";
+    case ErrorKind::NotFound: return "not-found";
+    case ErrorKind::Auth: return "auth";
+    case ErrorKind::Gated: return "gated";
+    case ErrorKind::Network: return "network";
+    case ErrorKind::Integrity: return "integrity";
+    case ErrorKind::Format: return "format";
+    case ErrorKind::Validation: return "validation";
+    case ErrorKind::Unsupported: return "unsupported";
+    case ErrorKind::Conflict: return "conflict";
+  }
+  return "io";
+}
+
+Error& Error::with_url(std::string url) {
+  url_ = std::move(url);
+  return *this;
+}
+Error& Error::with_http_status(int status) {
+  http_status_ = status;
+  return *this;
+}
+Error& Error::with_error_code(std::string code) {
+  error_code_ = std::move(code);
+  return *this;
+}
+Error& Error::with_request_id(std::string id) {
+  request_id_ = std::move(id);
+  return *this;
+}
+Error& Error::with_file(std::string file) {
+  file_ = std::move(file);
+  return *this;
+}
+Error& Error::with_hint(std::string hint) {
+  hint_ = std::move(hint);
+  return *this;
+}
+
+}  // namespace oclip

@@ -1,0 +1,17 @@
+// core/file_io.h — whole-file reads and atomic writes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace oclip {
+
+// Throws Error(Io) naming the path.
+std::string read_file(const std::filesystem::path& path);
+
+// Writes to a unique temporary name in the same folder, flushes, then renames onto `path`,
+// so readers see the old file or the new one, never a half-written one.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+}  // namespace oclip

@@ -1,0 +1,68 @@
+#include "hub/repo_id.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace oclip::hub {
+
+std::optional<std::string> repo_id_problem(std::string_view id) {
+  if (id.empty()) return "empty repo id";
+  if (std::count(id.begin(), id.end(), '/') > 1) {
+    return "a repo id has at most one '/' (open_clip has no sub-folder support)";
+  }
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-' || c == '/';
+    if (!ok) return std::string("character '") + c + "' is not allowed in a repo id";
+  }
+  if (id.find("--") != std::string_view::npos || id.find("..") != std::string_view::npos) {
+    return "'--' and '..' are not allowed in a repo id";
+  }
+  if (id.size() >= 4 && id.substr(id.size() - 4) == ".git") return "a repo id cannot end in .git";
+  size_t slash = id.find('/');
+  std::string_view parts[2] = {id.substr(0, slash),
+                               slash == std::string_view::npos ? "" : id.substr(slash + 1)};
+  for (std::string_view part : parts) {
+    if (part.empty() && slash == std::string_view::npos) continue;
+    if (part.empty()) return "empty namespace or name";
+    if (part.size() > 96) return "a name is at most 96 characters";
+    if (part.front() == '-' || part.front() == '.' || part.back() == '-' || part.back() == '.') {
+      return "a name cannot start or end with '-' or '.'";
+    }
+  }
+  return std::nullopt;
+}
+
+RepoRef parse_hf_hub_name(std::string_view name) {
+  constexpr std::string_view kPrefix = "hf-hub:";
+  if (name.substr(0, kPrefix.size()) != kPrefix) {
+    throw Error(ErrorKind::Usage, "expected hf-hub:org/name, got '" + std::string(name) + "'");
+  }
+  std::string_view rest = name.substr(kPrefix.size());
+  RepoRef repo;
+  if (size_t at = rest.find('@'); at != std::string_view::npos) {
+    repo.revision = std::string(rest.substr(at + 1));
+    rest = rest.substr(0, at);
+    if (repo.revision.empty()) throw Error(ErrorKind::Usage, "empty revision after '@' in " + std::string(name));
+  }
+  if (auto problem = repo_id_problem(rest)) {
+    throw Error(ErrorKind::Usage, "invalid repo id in '" + std::string(name) + "': " + *problem);
+  }
+  repo.id = std::string(rest);
+  return repo;
+}
+
+std::string repo_folder_name(const RepoRef& repo) {
+  std::string folder = repo.type + "s--";
+  for (char c : repo.id) {
+    if (c == '/') {
+      folder += "--";
+    } else {
+      folder.push_back(c);
+    }
+  }
+  return folder;
+}
+
+}  // namespace oclip::hub
