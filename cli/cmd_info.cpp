@@ -76,7 +76,8 @@ int info(const Config& config, const Options& options) {
   if (entry) {
     rows.push_back({"tag", std::string(entry->tag)});
     rows.push_back({"hf-hub", std::string(entry->hf_hub_repo)});
-    if (!entry->hf_hub_filename.empty()) rows.push_back({"file", std::string(entry->hf_hub_filename)});
+    if (!entry->hf_hub_filename.empty())
+      rows.push_back({"file", std::string(entry->hf_hub_filename)});
     if (!entry->url.empty()) rows.push_back({"url", std::string(entry->url)});
     rows.push_back({"quick_gelu", entry->quick_gelu ? "true" : "false"});
     rows.push_back({"mean", triple(entry->mean)});

@@ -81,7 +81,8 @@ int list_models(const Config& config, const Options& options) {
 Command add_list_models_command(CLI::App& parent) {
   auto options = std::make_shared<Options>();
   CLI::App* app = parent.add_subcommand(
-      "list-models", "List built-in architectures (natural order), or pretrained (model, tag) pairs");
+      "list-models",
+      "List built-in architectures (natural order), or pretrained (model, tag) pairs");
   app->add_flag("--pretrained", options->pretrained,
                 "List every (model, tag) pair with its Hub repo, in open_clip's table order");
   app->add_option("--filter", options->filter,

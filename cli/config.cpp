@@ -14,9 +14,9 @@ namespace oclip::cli {
 namespace {
 
 std::string trim_token(std::string value) {
-  value.erase(std::remove_if(value.begin(), value.end(),
-                             [](char c) { return c == '\r' || c == '\n'; }),
-              value.end());
+  value.erase(
+      std::remove_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }),
+      value.end());
   auto not_space = [](unsigned char c) { return !std::isspace(c); };
   value.erase(value.begin(), std::find_if(value.begin(), value.end(), not_space));
   value.erase(std::find_if(value.rbegin(), value.rend(), not_space).base(), value.end());
@@ -36,8 +36,8 @@ double seconds(const EnvLookup& env, const std::string& name, double fallback) {
   char* end = nullptr;
   double parsed = std::strtod(value->c_str(), &end);
   if (end == value->c_str() || *end != '\0' || !(parsed > 0)) {
-    throw Error(ErrorKind::Usage, name + " must be a positive number of seconds, got '" + *value +
-                                      "'");
+    throw Error(ErrorKind::Usage,
+                name + " must be a positive number of seconds, got '" + *value + "'");
   }
   return parsed;
 }
@@ -92,7 +92,8 @@ std::string expand_path(const std::string& path, const EnvLookup& env) {
     bool braced = start < out.size() && out[start] == '{';
     size_t name_start = braced ? start + 1 : start;
     size_t end = name_start;
-    while (end < out.size() && (std::isalnum(static_cast<unsigned char>(out[end])) || out[end] == '_'))
+    while (end < out.size() &&
+           (std::isalnum(static_cast<unsigned char>(out[end])) || out[end] == '_'))
       ++end;
     bool closed = !braced || (end < out.size() && out[end] == '}');
     std::string name = out.substr(name_start, end - name_start);
@@ -114,8 +115,8 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
   if (endpoint.empty()) endpoint = non_empty(env, "HF_ENDPOINT").value_or("https://huggingface.co");
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   if (endpoint.rfind("http://", 0) != 0 && endpoint.rfind("https://", 0) != 0) {
-    throw Error(ErrorKind::Usage, "endpoint must start with http:// or https://, got '" +
-                                      endpoint + "'");
+    throw Error(ErrorKind::Usage,
+                "endpoint must start with http:// or https://, got '" + endpoint + "'");
   }
   config.endpoint = endpoint;
 
@@ -138,8 +139,8 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
   }
 
   auto token_path = non_empty(env, "HF_TOKEN_PATH");
-  config.token_path = token_path ? std::filesystem::path(expand_path(*token_path, env))
-                                 : config.hf_home / "token";
+  config.token_path =
+      token_path ? std::filesystem::path(expand_path(*token_path, env)) : config.hf_home / "token";
 
   struct Candidate {
     std::optional<std::string> value;
@@ -172,8 +173,8 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
 
   config.json = flags.json;
   config.verbosity = flags.quiet ? -1 : flags.verbose;
-  config.progress = !flags.quiet && !flags.json &&
-                    !env_true(env("HF_HUB_DISABLE_PROGRESS_BARS")) && terminal.stderr_is_tty;
+  config.progress = !flags.quiet && !flags.json && !env_true(env("HF_HUB_DISABLE_PROGRESS_BARS")) &&
+                    terminal.stderr_is_tty;
   // no-color.org: any non-empty NO_COLOR turns colour off.
   config.color = !flags.no_color && !non_empty(env, "NO_COLOR") && terminal.stdout_is_tty;
 

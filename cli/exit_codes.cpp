@@ -30,24 +30,36 @@ constexpr Row kRows[] = {
 
 int exit_code_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::Io: return 1;
-    case ErrorKind::Usage: return 2;
-    case ErrorKind::NotFound: return 3;
-    case ErrorKind::Auth: return 4;
-    case ErrorKind::Gated: return 5;
-    case ErrorKind::Network: return 6;
-    case ErrorKind::Integrity: return 7;
-    case ErrorKind::Format: return 8;
-    case ErrorKind::Validation: return 9;
-    case ErrorKind::Unsupported: return 10;
-    case ErrorKind::Conflict: return 11;
+    case ErrorKind::Io:
+      return 1;
+    case ErrorKind::Usage:
+      return 2;
+    case ErrorKind::NotFound:
+      return 3;
+    case ErrorKind::Auth:
+      return 4;
+    case ErrorKind::Gated:
+      return 5;
+    case ErrorKind::Network:
+      return 6;
+    case ErrorKind::Integrity:
+      return 7;
+    case ErrorKind::Format:
+      return 8;
+    case ErrorKind::Validation:
+      return 9;
+    case ErrorKind::Unsupported:
+      return 10;
+    case ErrorKind::Conflict:
+      return 11;
   }
   return 1;
 }
 
 std::string exit_code_table() {
   std::string out = "Exit codes:\n";
-  for (const Row& row : kRows) out += fmt::format("  {:>2}  {:<12} {}\n", row.code, row.kind, row.meaning);
+  for (const Row& row : kRows)
+    out += fmt::format("  {:>2}  {:<12} {}\n", row.code, row.kind, row.meaning);
   return out;
 }
 

@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   } catch (const Error& error) {
     return cli::report_error(config, error);
   } catch (const std::exception& e) {
-    return cli::report_error(config, Error(ErrorKind::Io, std::string("internal error: ") + e.what()));
+    return cli::report_error(config,
+                             Error(ErrorKind::Io, std::string("internal error: ") + e.what()));
   }
 }

@@ -11,9 +11,8 @@ namespace oclip::cli {
 int report_error(const Config& config, const Error& error) {
   int code = exit_code_for(error.kind());
   if (config.json) {
-    nlohmann::ordered_json body = {{"kind", kind_name(error.kind())},
-                                   {"exit_code", code},
-                                   {"message", error.what()}};
+    nlohmann::ordered_json body = {
+        {"kind", kind_name(error.kind())}, {"exit_code", code}, {"message", error.what()}};
     if (!error.hint().empty()) body["hint"] = error.hint();
     if (!error.url().empty()) body["url"] = error.url();
     if (error.http_status() != 0) body["http_status"] = error.http_status();

@@ -9,9 +9,9 @@ namespace oclip {
 
 struct Config {
   std::string endpoint = "https://huggingface.co";  // no trailing '/'
-  std::filesystem::path hf_home;                     // $HF_HOME or its default
-  std::filesystem::path hub_cache;                   // where models--org--name folders live
-  std::filesystem::path token_path;                  // $HF_TOKEN_PATH or $HF_HOME/token
+  std::filesystem::path hf_home;                    // $HF_HOME or its default
+  std::filesystem::path hub_cache;                  // where models--org--name folders live
+  std::filesystem::path token_path;                 // $HF_TOKEN_PATH or $HF_HOME/token
 
   std::string token;         // empty: anonymous
   std::string token_source;  // "--token", "HF_TOKEN", a file path: named in auth errors
@@ -26,7 +26,7 @@ struct Config {
   bool progress = true;  // false with HF_HUB_DISABLE_PROGRESS_BARS, -q or no terminal
   bool color = true;     // false with NO_COLOR, --no-color or no terminal
   bool json = false;
-  int verbosity = 0;     // -1 quiet, 0 normal, 1+ verbose
+  int verbosity = 0;  // -1 quiet, 0 normal, 1+ verbose
 
   std::vector<std::filesystem::path> model_config_dirs;  // --config-dir, OCLIP_MODEL_CONFIG_PATH
 };

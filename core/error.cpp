@@ -6,17 +6,28 @@ namespace oclip {
 
 std::string_view kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::Io: return "io";
-    case ErrorKind::Usage: return "usage";
-    case ErrorKind::NotFound: return "not-found";
-    case ErrorKind::Auth: return "auth";
-    case ErrorKind::Gated: return "gated";
-    case ErrorKind::Network: return "network";
-    case ErrorKind::Integrity: return "integrity";
-    case ErrorKind::Format: return "format";
-    case ErrorKind::Validation: return "validation";
-    case ErrorKind::Unsupported: return "unsupported";
-    case ErrorKind::Conflict: return "conflict";
+    case ErrorKind::Io:
+      return "io";
+    case ErrorKind::Usage:
+      return "usage";
+    case ErrorKind::NotFound:
+      return "not-found";
+    case ErrorKind::Auth:
+      return "auth";
+    case ErrorKind::Gated:
+      return "gated";
+    case ErrorKind::Network:
+      return "network";
+    case ErrorKind::Integrity:
+      return "integrity";
+    case ErrorKind::Format:
+      return "format";
+    case ErrorKind::Validation:
+      return "validation";
+    case ErrorKind::Unsupported:
+      return "unsupported";
+    case ErrorKind::Conflict:
+      return "conflict";
   }
   return "io";
 }

@@ -44,7 +44,8 @@ RepoRef parse_hf_hub_name(std::string_view name) {
   if (size_t at = rest.find('@'); at != std::string_view::npos) {
     repo.revision = std::string(rest.substr(at + 1));
     rest = rest.substr(0, at);
-    if (repo.revision.empty()) throw Error(ErrorKind::Usage, "empty revision after '@' in " + std::string(name));
+    if (repo.revision.empty())
+      throw Error(ErrorKind::Usage, "empty revision after '@' in " + std::string(name));
   }
   if (auto problem = repo_id_problem(rest)) {
     throw Error(ErrorKind::Usage, "invalid repo id in '" + std::string(name) + "': " + *problem);

@@ -153,8 +153,8 @@ const PretrainedEntry& Registry::find_pretrained(std::string_view model,
     if (e.model == model && e.tag == wanted) return e;
   }
   std::vector<std::string_view> tags = tags_for(model);
-  Error error(ErrorKind::NotFound,
-              "model '" + std::string(model) + "' has no pretrained tag '" + std::string(tag) + "'");
+  Error error(ErrorKind::NotFound, "model '" + std::string(model) + "' has no pretrained tag '" +
+                                       std::string(tag) + "'");
   if (tags.empty()) {
     error.with_hint("'" + std::string(model) + "' has no pretrained weights in the registry");
   } else {

@@ -21,9 +21,15 @@ std::string literal(const std::string& text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       default:
         if (c < 0x20 || c >= 0x7f) {
           char buf[8];
@@ -49,7 +55,8 @@ Json parse_file(const fs::path& path) {
 }
 
 std::string triple(const Json& values) {
-  if (!values.is_array() || values.size() != 3) throw std::runtime_error("mean/std must have 3 values");
+  if (!values.is_array() || values.size() != 3)
+    throw std::runtime_error("mean/std must have 3 values");
   return "{" + values[0].dump() + ", " + values[1].dump() + ", " + values[2].dump() + "}";
 }
 

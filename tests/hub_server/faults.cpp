@@ -18,26 +18,40 @@ Fault parse_fault(const std::string& spec) {
     std::string key = item.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
     auto number = [&] {
-      if (value.empty()) throw std::runtime_error("fault '" + spec + "': " + key + " needs a value");
+      if (value.empty())
+        throw std::runtime_error("fault '" + spec + "': " + key + " needs a value");
       return std::stoll(value);
     };
     if (first) {
       first = false;
-      if (key == "drop") fault.kind = FaultKind::Drop, fault.value = number();
-      else if (key == "status") fault.kind = FaultKind::Status, fault.value = number();
-      else if (key == "stall") fault.kind = FaultKind::Stall, fault.value = number();
-      else if (key == "corrupt") fault.kind = FaultKind::Corrupt;
-      else if (key == "ignore-range") fault.kind = FaultKind::IgnoreRange;
-      else if (key == "throttle") fault.kind = FaultKind::Throttle, fault.value = number();
-      else throw std::runtime_error("unknown fault kind '" + key + "' in '" + spec + "'");
+      if (key == "drop")
+        fault.kind = FaultKind::Drop, fault.value = number();
+      else if (key == "status")
+        fault.kind = FaultKind::Status, fault.value = number();
+      else if (key == "stall")
+        fault.kind = FaultKind::Stall, fault.value = number();
+      else if (key == "corrupt")
+        fault.kind = FaultKind::Corrupt;
+      else if (key == "ignore-range")
+        fault.kind = FaultKind::IgnoreRange;
+      else if (key == "throttle")
+        fault.kind = FaultKind::Throttle, fault.value = number();
+      else
+        throw std::runtime_error("unknown fault kind '" + key + "' in '" + spec + "'");
       continue;
     }
-    if (key == "path") fault.path = value;
-    else if (key == "site") fault.site = value;
-    else if (key == "method") fault.method = value;
-    else if (key == "times") fault.remaining = static_cast<int>(number());
-    else if (key == "retry-after") fault.retry_after = static_cast<int>(number());
-    else throw std::runtime_error("unknown fault option '" + key + "' in '" + spec + "'");
+    if (key == "path")
+      fault.path = value;
+    else if (key == "site")
+      fault.site = value;
+    else if (key == "method")
+      fault.method = value;
+    else if (key == "times")
+      fault.remaining = static_cast<int>(number());
+    else if (key == "retry-after")
+      fault.retry_after = static_cast<int>(number());
+    else
+      throw std::runtime_error("unknown fault option '" + key + "' in '" + spec + "'");
   }
   if (first) throw std::runtime_error("empty fault spec");
   return fault;

@@ -13,9 +13,9 @@ enum class FaultKind { Drop, Status, Stall, Corrupt, IgnoreRange, Throttle };
 
 struct Fault {
   FaultKind kind = FaultKind::Drop;
-  int64_t value = 0;      // drop: bytes; status: code; stall: ms; throttle: KiB/s
-  int retry_after = -1;   // status: seconds for Retry-After
-  std::string path = "*";  // glob on the decoded request path
+  int64_t value = 0;         // drop: bytes; status: code; stall: ms; throttle: KiB/s
+  int retry_after = -1;      // status: seconds for Retry-After
+  std::string path = "*";    // glob on the decoded request path
   std::string site = "any";  // api, cdn or any
   std::string method;        // empty: any
   int remaining = -1;        // -1: every time

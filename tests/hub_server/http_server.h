@@ -28,7 +28,7 @@ struct Request {
   std::string target;  // as sent: path plus query
   std::string path;    // percent-decoded, no query
   std::string raw_path;
-  std::string query;   // raw, without '?'
+  std::string query;                               // raw, without '?'
   std::multimap<std::string, std::string> params;  // decoded query parameters
   std::map<std::string, std::string, CaseLess> headers;
   std::string body;
@@ -40,8 +40,8 @@ struct Request {
 
 // How the body goes out; set by fault injection.
 struct Delivery {
-  int64_t drop_after = -1;       // close the connection after this many body bytes
-  int stall_ms = 0;              // pause before the first body byte
+  int64_t drop_after = -1;  // close the connection after this many body bytes
+  int stall_ms = 0;         // pause before the first body byte
   int64_t throttle_bytes_per_s = 0;
 };
 

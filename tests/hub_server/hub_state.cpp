@@ -12,11 +12,11 @@ namespace local_hub {
 namespace {
 
 constexpr const char* kLfsPatterns[] = {
-    "*.7z",  "*.arrow", "*.bin", "*.bz2",     "*.ckpt",  "*.ftz",  "*.gz",     "*.h5",
-    "*.joblib", "*.lfs.*", "*.mlmodel", "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx",
-    "*.ot",  "*.parquet", "*.pb", "*.pickle", "*.pkl", "*.pt", "*.pth", "*.rar",
-    "*.safetensors", "*.tar.*", "*.tar", "*.tflite", "*.tgz", "*.wasm", "*.xz", "*.zip",
-    "*.zst", "*tfevents*"};
+    "*.7z",  "*.arrow",  "*.bin",   "*.bz2",         "*.ckpt",  "*.ftz",     "*.gz",
+    "*.h5",  "*.joblib", "*.lfs.*", "*.mlmodel",     "*.model", "*.msgpack", "*.npy",
+    "*.npz", "*.onnx",   "*.ot",    "*.parquet",     "*.pb",    "*.pickle",  "*.pkl",
+    "*.pt",  "*.pth",    "*.rar",   "*.safetensors", "*.tar.*", "*.tar",     "*.tflite",
+    "*.tgz", "*.wasm",   "*.xz",    "*.zip",         "*.zst",   "*tfevents*"};
 
 std::string default_gitattributes() {
   std::string text;
@@ -144,7 +144,8 @@ void HubState::commit(Repo& repo, const std::string& branch, const std::string& 
   Commit c;
   auto parent = repo.branches.find(branch);
   if (parent == repo.branches.end()) parent = repo.branches.find("main");
-  const Commit* previous = parent == repo.branches.end() ? nullptr : &repo.commits.at(parent->second);
+  const Commit* previous =
+      parent == repo.branches.end() ? nullptr : &repo.commits.at(parent->second);
   c.parent = previous ? previous->id : "";
   c.title = title;
   c.date = iso_date(clock_++);
@@ -156,8 +157,8 @@ void HubState::commit(Repo& repo, const std::string& branch, const std::string& 
   body += "author local-hub" + stamp + "committer local-hub" + stamp + "\n" + title + "\n";
   c.id = git_object_id("commit", body);
   for (auto& [path, file] : c.files) {
-    bool unchanged = previous && previous->files.count(path) &&
-                     previous->files.at(path).blob_id == file.blob_id;
+    bool unchanged =
+        previous && previous->files.count(path) && previous->files.at(path).blob_id == file.blob_id;
     file.last_commit = unchanged ? previous->files.at(path).last_commit : c.id;
   }
   repo.branches[branch] = c.id;
@@ -232,11 +233,13 @@ const Commit* HubState::resolve_revision(const Repo& repo, const std::string& re
   std::string rev = revision;
   if (rev == "HEAD") rev = "main";
   if (rev.rfind("refs/heads/", 0) == 0) rev = rev.substr(11);
-  if (auto it = repo.branches.find(rev); it != repo.branches.end()) return &repo.commits.at(it->second);
+  if (auto it = repo.branches.find(rev); it != repo.branches.end())
+    return &repo.commits.at(it->second);
   std::string tag = revision.rfind("refs/tags/", 0) == 0 ? revision.substr(10) : revision;
   if (auto it = repo.tags.find(tag); it != repo.tags.end()) return &repo.commits.at(it->second);
-  bool hex = rev.size() >= 7 && rev.size() <= 40 &&
-             std::all_of(rev.begin(), rev.end(), [](char c) { return std::isxdigit(c) && !std::isupper(c); });
+  bool hex = rev.size() >= 7 && rev.size() <= 40 && std::all_of(rev.begin(), rev.end(), [](char c) {
+               return std::isxdigit(c) && !std::isupper(c);
+             });
   if (!hex) return nullptr;
   const Commit* found = nullptr;
   for (const auto& [id, commit] : repo.commits) {

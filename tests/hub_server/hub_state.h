@@ -16,8 +16,8 @@ struct RepoFile {
   std::shared_ptr<const std::string> content;
   std::string blob_id;  // git blob sha1: of the content, or of the LFS pointer
   bool lfs = false;
-  std::string sha256;   // LFS object id (content sha256); set for every file
-  std::string pointer;  // LFS pointer text, when lfs
+  std::string sha256;       // LFS object id (content sha256); set for every file
+  std::string pointer;      // LFS pointer text, when lfs
   std::string last_commit;  // the newest commit that changed this path
 };
 
@@ -60,7 +60,8 @@ class HubState {
   // A new repo: "initial commit" (.gitattributes), then one commit with every file of `dir`.
   void add_repo(const std::string& id, const std::filesystem::path& dir);
   // A branch from main's head whose one new commit holds exactly the files of `dir`.
-  void add_branch(const std::string& id, const std::string& branch, const std::filesystem::path& dir);
+  void add_branch(const std::string& id, const std::string& branch,
+                  const std::filesystem::path& dir);
   void add_tag(const std::string& id, const std::string& tag);
   void add_user(const std::string& token, User user);
   void add_rename(const std::string& from, const std::string& to);

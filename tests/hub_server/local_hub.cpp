@@ -17,7 +17,8 @@ std::string url_encode(const std::string& text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out.push_back(static_cast<char>(c));
     } else {
       out += '%';
@@ -77,7 +78,8 @@ enum class RangeResult { None, Ok, Unsatisfiable };
 
 // One range of the forms bytes=A-, bytes=A-B, bytes=-N. Anything else is ignored, as servers do.
 RangeResult parse_range(const std::string& header, uint64_t size, ByteRange& range) {
-  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return RangeResult::None;
+  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos)
+    return RangeResult::None;
   std::string spec = header.substr(6);
   size_t dash = spec.find('-');
   if (dash == std::string::npos) return RangeResult::None;
@@ -102,9 +104,9 @@ RangeResult parse_range(const std::string& header, uint64_t size, ByteRange& ran
 }
 
 const std::vector<std::string> kInfoKeys = {
-    "author",       "cardData", "config",  "createdAt", "disabled",  "downloads",
-    "gated",        "lastModified", "library_name", "likes", "pipeline_tag", "private",
-    "safetensors",  "sha",      "siblings", "spaces",   "tags",      "usedStorage"};
+    "author",      "cardData",     "config",       "createdAt", "disabled",     "downloads",
+    "gated",       "lastModified", "library_name", "likes",     "pipeline_tag", "private",
+    "safetensors", "sha",          "siblings",     "spaces",    "tags",         "usedStorage"};
 
 }  // namespace
 
@@ -177,8 +179,10 @@ Response LocalHub::handle_api(const Request& request) {
     if (path.rfind("/api/resolve-cache/models/", 0) == 0) {
       return resolve_cache(request, path.substr(26), user, auth.empty());
     }
-    if (path.rfind("/api/models/", 0) == 0) return repo_route(request, path.substr(12), user, auth.empty());
-    if (path.rfind("/api/", 0) == 0) return api_error(404, "", "Sorry, we can't find the page you are looking for.");
+    if (path.rfind("/api/models/", 0) == 0)
+      return repo_route(request, path.substr(12), user, auth.empty());
+    if (path.rfind("/api/", 0) == 0)
+      return api_error(404, "", "Sorry, we can't find the page you are looking for.");
     return repo_route(request, path.substr(1), user, auth.empty());
   }();
   response.set_header("X-Request-Id", "Root=1-local-" + std::to_string(++request_counter_));
@@ -209,7 +213,8 @@ Response LocalHub::repo_route(const Request& request, const std::string& tail, c
     std::string prefix = api ? "/api/models/" : "/";
     Response r;
     r.status = 307;
-    std::string location = prefix + *target + (rest.empty() ? "" : "/" + url_encode(join(rest, 0), true));
+    std::string location =
+        prefix + *target + (rest.empty() ? "" : "/" + url_encode(join(rest, 0), true));
     if (!request.query.empty()) location += "?" + request.query;
     r.set_header("Location", location);
     r.set_body("Temporary Redirect. Redirecting to " + location, "text/plain; charset=utf-8");
@@ -220,7 +225,8 @@ Response LocalHub::repo_route(const Request& request, const std::string& tail, c
   if (!repo || !state_.can_read(*repo, user)) {
     std::string message = "Repository Not Found for url: " + request.path + ".";
     int status = anonymous ? 401 : 404;
-    return api ? api_error(status, "RepoNotFound", message) : text_error(status, "RepoNotFound", message);
+    return api ? api_error(status, "RepoNotFound", message)
+               : text_error(status, "RepoNotFound", message);
   }
 
   if (!api && (verb == "resolve" || verb == "raw")) {
@@ -236,7 +242,8 @@ Response LocalHub::repo_route(const Request& request, const std::string& tail, c
   if (verb == "refs") return refs(*repo);
   if (verb == "auth-check") {
     if (!state_.has_access_grant(*repo, user)) {
-      return api_error(anonymous ? 401 : 403, "GatedRepo", "Access to model " + repo->id + " is restricted.");
+      return api_error(anonymous ? 401 : 403, "GatedRepo",
+                       "Access to model " + repo->id + " is restricted.");
     }
     return json_response(Json::object());
   }
@@ -291,7 +298,8 @@ Response LocalHub::list_models(const Request& request, const User* user) {
   return json_response(out);
 }
 
-Response LocalHub::model_info(const Request& request, const Repo& repo, const std::string& revision) {
+Response LocalHub::model_info(const Request& request, const Repo& repo,
+                              const std::string& revision) {
   const Commit* commit = state_.resolve_revision(repo, revision);
   if (!commit) return api_error(404, "RevisionNotFound", "Invalid rev id: " + revision);
   std::vector<std::string> expand;
@@ -313,7 +321,9 @@ Response LocalHub::model_info(const Request& request, const Repo& repo, const st
       s["size"] = file.content->size();
       s["blobId"] = file.blob_id;
       if (file.lfs) {
-        s["lfs"] = {{"sha256", file.sha256}, {"size", file.content->size()}, {"pointerSize", file.pointer.size()}};
+        s["lfs"] = {{"sha256", file.sha256},
+                    {"size", file.content->size()},
+                    {"pointerSize", file.pointer.size()}};
       }
     }
     storage += file.content->size();
@@ -347,9 +357,11 @@ Response LocalHub::model_info(const Request& request, const Repo& repo, const st
 
 Json LocalHub::file_entry(const Repo& repo, const Commit& commit, const RepoFile& file,
                           bool expand) const {
-  Json entry = {{"type", "file"}, {"oid", file.blob_id}, {"size", file.content->size()}, {"path", file.path}};
+  Json entry = {
+      {"type", "file"}, {"oid", file.blob_id}, {"size", file.content->size()}, {"path", file.path}};
   if (file.lfs) {
-    entry["lfs"] = {{"oid", file.sha256}, {"size", file.content->size()}, {"pointerSize", file.pointer.size()}};
+    entry["lfs"] = {
+        {"oid", file.sha256}, {"size", file.content->size()}, {"pointerSize", file.pointer.size()}};
   }
   if (expand) {
     const Commit& last = repo.commits.at(file.last_commit);
@@ -360,7 +372,8 @@ Json LocalHub::file_entry(const Repo& repo, const Commit& commit, const RepoFile
   return entry;
 }
 
-Response LocalHub::tree(const Request& request, const Repo& repo, const std::vector<std::string>& rest) {
+Response LocalHub::tree(const Request& request, const Repo& repo,
+                        const std::vector<std::string>& rest) {
   auto split = state_.split_revision(repo, rest);
   if (!split) {
     return api_error(404, "RevisionNotFound", "Invalid rev id: " + (rest.empty() ? "" : rest[0]));
@@ -380,17 +393,21 @@ Response LocalHub::tree(const Request& request, const Repo& repo, const std::vec
   };
   std::vector<std::pair<std::string, Json>> entries;
   for (const auto& [dir, id] : commit.dir_tree_ids) {
-    if (wanted(dir)) entries.emplace_back(dir, Json{{"type", "directory"}, {"oid", id}, {"size", 0}, {"path", dir}});
+    if (wanted(dir))
+      entries.emplace_back(dir,
+                           Json{{"type", "directory"}, {"oid", id}, {"size", 0}, {"path", dir}});
   }
   for (const auto& [path, file] : commit.files) {
     if (wanted(path)) entries.emplace_back(path, file_entry(repo, commit, file, expand));
   }
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 
   size_t cursor = request.has_param("cursor") ? std::stoul(request.param("cursor")) : 0;
   size_t page = static_cast<size_t>(options_.page_size);
   Json out = Json::array();
-  for (size_t i = cursor; i < entries.size() && i < cursor + page; ++i) out.push_back(entries[i].second);
+  for (size_t i = cursor; i < entries.size() && i < cursor + page; ++i)
+    out.push_back(entries[i].second);
   Response r = json_response(out);
   if (cursor + page < entries.size()) {
     std::string query;
@@ -399,13 +416,15 @@ Response LocalHub::tree(const Request& request, const Repo& repo, const std::vec
       query += (query.empty() ? "" : "&") + url_encode(key, false) + "=" + url_encode(value, false);
     }
     query += (query.empty() ? "" : "&") + std::string("cursor=") + std::to_string(cursor + page);
-    std::string url = "http://127.0.0.1:" + std::to_string(api_port_) + request.raw_path + "?" + query;
+    std::string url =
+        "http://127.0.0.1:" + std::to_string(api_port_) + request.raw_path + "?" + query;
     r.set_header("Link", "<" + url + ">; rel=\"next\"");
   }
   return r;
 }
 
-Response LocalHub::paths_info(const Request& request, const Repo& repo, const std::string& revision) {
+Response LocalHub::paths_info(const Request& request, const Repo& repo,
+                              const std::string& revision) {
   const Commit* commit = state_.resolve_revision(repo, revision);
   if (!commit) return api_error(404, "RevisionNotFound", "Invalid rev id: " + revision);
   std::vector<std::string> paths;
@@ -453,12 +472,13 @@ Response LocalHub::refs(const Repo& repo) {
 std::string LocalHub::signed_cdn_url(const Repo& repo, const RepoFile& file) const {
   std::string path = "/lfs/" + repo.object_id + "/" + file.sha256;
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  long long expires = std::chrono::duration_cast<std::chrono::seconds>(now).count() + options_.url_ttl_s;
+  long long expires =
+      std::chrono::duration_cast<std::chrono::seconds>(now).count() + options_.url_ttl_s;
   std::string signature = oclip::hmac_sha256_hex(secret_, path + "?" + std::to_string(expires));
   std::string name = file.path.substr(file.path.rfind('/') + 1);
-  return "http://127.0.0.1:" + std::to_string(cdn_port_) + path + "?Expires=" + std::to_string(expires) +
-         "&Signature=" + signature + "&response-content-disposition=" +
-         url_encode("inline; filename=\"" + name + "\"", false);
+  return "http://127.0.0.1:" + std::to_string(cdn_port_) + path +
+         "?Expires=" + std::to_string(expires) + "&Signature=" + signature +
+         "&response-content-disposition=" + url_encode("inline; filename=\"" + name + "\"", false);
 }
 
 Response LocalHub::resolve(const Request& request, const Repo& repo,
@@ -472,14 +492,16 @@ Response LocalHub::resolve(const Request& request, const Repo& repo,
   const Commit& commit = *state_.resolve_revision(repo, split->first);
   if (!state_.has_access_grant(repo, user)) {
     if (!user) {
-      return text_error(401, "GatedRepo", "Access to model " + repo.id +
-                                              " is restricted. You must have access to it and be "
-                                              "authenticated to access it. Please log in.");
+      return text_error(401, "GatedRepo",
+                        "Access to model " + repo.id +
+                            " is restricted. You must have access to it and be "
+                            "authenticated to access it. Please log in.");
     }
-    return text_error(403, "GatedRepo", "Access to model " + repo.id +
-                                            " is restricted and you are not in the authorized list. "
-                                            "Visit http://127.0.0.1:" + std::to_string(api_port_) +
-                                            "/" + repo.id + " to ask for access.");
+    return text_error(403, "GatedRepo",
+                      "Access to model " + repo.id +
+                          " is restricted and you are not in the authorized list. "
+                          "Visit http://127.0.0.1:" +
+                          std::to_string(api_port_) + "/" + repo.id + " to ask for access.");
   }
   auto it = commit.files.find(split->second);
   if (it == commit.files.end()) {
@@ -539,10 +561,12 @@ Response LocalHub::resolve_cache(const Request& request, const std::string& tail
     return text_error(anonymous ? 401 : 404, "RepoNotFound", "Repository Not Found");
   }
   if (!state_.has_access_grant(*repo, user)) {
-    return text_error(anonymous ? 401 : 403, "GatedRepo", "Access to model " + repo->id + " is restricted.");
+    return text_error(anonymous ? 401 : 403, "GatedRepo",
+                      "Access to model " + repo->id + " is restricted.");
   }
   auto commit = repo->commits.find(parts[2]);
-  if (commit == repo->commits.end()) return text_error(404, "RevisionNotFound", "Invalid rev id: " + parts[2]);
+  if (commit == repo->commits.end())
+    return text_error(404, "RevisionNotFound", "Invalid rev id: " + parts[2]);
   auto file = commit->second.files.find(join(parts, 3));
   if (file == commit->second.files.end()) {
     Response r = text_error(404, "EntryNotFound", "Entry not found");
@@ -575,7 +599,8 @@ Response LocalHub::handle_cdn(const Request& request) {
     return storage_error(400, "InvalidArgument", "Only one auth mechanism allowed");
   }
   std::vector<std::string> parts = split_path(request.path);
-  if (parts.size() != 4 || parts[1] != "lfs") return storage_error(404, "NoSuchKey", "The specified key does not exist.");
+  if (parts.size() != 4 || parts[1] != "lfs")
+    return storage_error(404, "NoSuchKey", "The specified key does not exist.");
   std::string expires = request.param("Expires");
   std::string expected = oclip::hmac_sha256_hex(secret_, request.path + "?" + expires);
   if (expires.empty() || request.param("Signature") != expected) {
@@ -586,7 +611,8 @@ Response LocalHub::handle_cdn(const Request& request) {
     return storage_error(403, "AccessDenied", "Request has expired");
   }
   auto object = lfs_objects_.find(parts[3]);
-  if (object == lfs_objects_.end()) return storage_error(404, "NoSuchKey", "The specified key does not exist.");
+  if (object == lfs_objects_.end())
+    return storage_error(404, "NoSuchKey", "The specified key does not exist.");
   Response r;
   // A storage ETag, deliberately not the sha256: clients must not name blobs after it.
   r.set_header("ETag", in_quotes(oclip::md5_hex(*object->second)));
@@ -608,8 +634,9 @@ Response LocalHub::serve_bytes(const Request& request, const std::string& site,
     r.note = "ignore-range";
   }
   if (result == RangeResult::Unsatisfiable) {
-    Response e = site == "cdn" ? storage_error(416, "InvalidRange", "The requested range is not satisfiable")
-                               : text_error(416, "", "Requested Range Not Satisfiable");
+    Response e = site == "cdn"
+                     ? storage_error(416, "InvalidRange", "The requested range is not satisfiable")
+                     : text_error(416, "", "Requested Range Not Satisfiable");
     e.set_header("Content-Range", "bytes */" + std::to_string(size));
     return e;
   }

@@ -17,9 +17,9 @@ namespace local_hub {
 struct HubOptions {
   int api_port = 0;
   int cdn_port = 0;
-  int page_size = 1000;     // tree listing entries per page
-  int url_ttl_s = 3600;     // lifetime of signed storage URLs
-  std::string log_path;     // JSON lines, one per request
+  int page_size = 1000;  // tree listing entries per page
+  int url_ttl_s = 3600;  // lifetime of signed storage URLs
+  std::string log_path;  // JSON lines, one per request
 };
 
 class LocalHub {

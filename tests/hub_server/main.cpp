@@ -38,7 +38,8 @@ constexpr const char* kUsage = R"(usage: local-hub [options]
 std::pair<std::string, std::string> split_once(const std::string& text, char separator,
                                                const std::string& flag) {
   size_t at = text.find(separator);
-  if (at == std::string::npos) throw std::runtime_error(flag + " expects '" + separator + "' in '" + text + "'");
+  if (at == std::string::npos)
+    throw std::runtime_error(flag + " expects '" + separator + "' in '" + text + "'");
   return {text.substr(0, at), text.substr(at + 1)};
 }
 
@@ -134,8 +135,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!port_file.empty()) {
-    oclip::write_file_atomic(port_file,
-                             nlohmann::json{{"api", hub.api_port()}, {"cdn", hub.cdn_port()}}.dump());
+    oclip::write_file_atomic(
+        port_file, nlohmann::json{{"api", hub.api_port()}, {"cdn", hub.cdn_port()}}.dump());
   }
   std::cout << "local-hub ready api=http://127.0.0.1:" << hub.api_port()
             << " cdn=http://127.0.0.1:" << hub.cdn_port() << std::endl;

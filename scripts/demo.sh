@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The main job end to end on the bundled default: a local Hub serving a tiny OpenCLIP model,
+# and oclip working against it. Leaves nothing running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+model=../shared/golden/cases/clip-tiny-native/source
+if [[ ! -d "$model" ]]; then
+  echo "demo: $model not found (the shared folder must sit beside the project)" >&2
+  exit 1
+fi
+work=$(mktemp -d)
+hub_pid=""
+cleanup() {
+  [[ -n "$hub_pid" ]] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+build/local-hub --repo "laion/CLIP-tiny-native=$model" --port-file "$work/ports.json" >/dev/null &
+hub_pid=$!
+for _ in $(seq 200); do [[ -s "$work/ports.json" ]] && break; sleep 0.02; done
+api_port=$(sed -E 's/.*"api":([0-9]+).*/\1/' "$work/ports.json")
+export HF_ENDPOINT="http://127.0.0.1:$api_port" HF_HOME="$work/hf"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+step build/oclip --version
+step build/oclip list-models --filter 'ViT-B-32*'
+step build/oclip list-models --pretrained --filter 'ViT-B-32:laion*'
+step build/oclip info ViT-B-32 --pretrained laion2b_s34b_b79k
+echo
+echo "local Hub at $HF_ENDPOINT serves laion/CLIP-tiny-native:"
+step curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' \
+  "$HF_ENDPOINT/laion/CLIP-tiny-native/resolve/main/open_clip_pytorch_model.bin"

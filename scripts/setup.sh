@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what oclip needs to build and test, with apt-get, only when something is missing.
+#   bash scripts/setup.sh          build and test dependencies
+#   bash scripts/setup.sh bench    also what bench/ compares against
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config git ca-certificates python3
+          libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
+          clang-format scdoc curl)
+if [[ "${1:-}" == "bench" ]]; then
+  packages+=(python3-torch python3-numpy hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# Node may come from elsewhere than Debian; any node >= 18 with npm will do.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,44 @@
+#include "hub/repo_id.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+using oclip::hub::parse_hf_hub_name;
+using oclip::hub::repo_id_problem;
+
+TEST(RepoId, AcceptsHubIds) {
+  EXPECT_FALSE(repo_id_problem("laion/CLIP-ViT-B-32-laion2B-s34B-b79K"));
+  EXPECT_FALSE(repo_id_problem("gpt2"));
+  EXPECT_FALSE(repo_id_problem("timm/resnet50_clip.openai"));
+}
+
+TEST(RepoId, RejectsWhatHuggingfaceHubRejects) {
+  for (const char* bad : {"", "a/b/c", "a//b", "../x", "a/..b", "a--b/c", "a/b.git", "-a/b", "a/b-",
+                          "a/.b", "a b/c", "a/b\\c", "/abs"}) {
+    EXPECT_TRUE(repo_id_problem(bad)) << bad;
+  }
+  EXPECT_TRUE(repo_id_problem("org/" + std::string(97, 'x')));
+}
+
+TEST(RepoId, ParsesHfHubNames) {
+  auto repo = parse_hf_hub_name("hf-hub:laion/tiny@refs/pr/3");
+  EXPECT_EQ(repo.id, "laion/tiny");
+  EXPECT_EQ(repo.revision, "refs/pr/3");
+  EXPECT_EQ(parse_hf_hub_name("hf-hub:gpt2").id, "gpt2");
+  EXPECT_EQ(oclip::hub::repo_folder_name(parse_hf_hub_name("hf-hub:laion/tiny")),
+            "models--laion--tiny");
+}
+
+TEST(RepoId, SubfolderIsUsageError) {
+  try {
+    parse_hf_hub_name("hf-hub:org/repo/sub");
+    FAIL();
+  } catch (const oclip::Error& e) {
+    EXPECT_EQ(e.kind(), oclip::ErrorKind::Usage);
+    EXPECT_NE(std::string(e.what()).find("at most one '/'"), std::string::npos);
+  }
+  EXPECT_THROW(parse_hf_hub_name("hf-hub:"), oclip::Error);
+  EXPECT_THROW(parse_hf_hub_name("hf-hub:org/repo@"), oclip::Error);
+  EXPECT_THROW(parse_hf_hub_name("org/repo"), oclip::Error);
+}
