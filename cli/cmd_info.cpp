@@ -44,7 +44,7 @@ int info(const Config& config, const Options& options) {
   if (options.model.rfind("hf-hub:", 0) == 0 || options.model.rfind("local-dir:", 0) == 0) {
     throw Error(ErrorKind::Unsupported,
                 "info takes a built-in architecture name, not '" + options.model + "'")
-        .with_hint("'oclip pull " + options.model + "' fetches a Hub model's config");
+        .with_hint("'oclip list-models' shows the built-in names");
   }
   registry::Registry registry = load_registry(config);
   nlohmann::ordered_json model_cfg = registry.config(options.model);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 using oclip::ErrorKind;
 using oclip::cli::exit_code_for;
 
@@ -29,5 +31,19 @@ TEST(ExitCodes, TableNamesEveryKind) {
     row = std::string(row.size() == 1 ? "   " : "  ") + row + "  " +
           std::string(oclip::kind_name(kind));
     EXPECT_NE(table.find(row), std::string::npos) << row;
+  }
+}
+
+TEST(ExitCodes, ManPageTableMatches) {
+  std::ifstream in(std::string(OCLIP_SOURCE_DIR) + "/man/oclip.1.scd");
+  ASSERT_TRUE(in) << "man/oclip.1.scd not found";
+  std::string page((std::istreambuf_iterator<char>(in)), {});
+  for (ErrorKind kind :
+       {ErrorKind::Io, ErrorKind::Usage, ErrorKind::NotFound, ErrorKind::Auth, ErrorKind::Gated,
+        ErrorKind::Network, ErrorKind::Integrity, ErrorKind::Format, ErrorKind::Validation,
+        ErrorKind::Unsupported, ErrorKind::Conflict}) {
+    std::string row = "|  " + std::to_string(exit_code_for(kind)) +
+                      "\n:  " + std::string(oclip::kind_name(kind)) + "\n";
+    EXPECT_NE(page.find(row), std::string::npos) << row;
   }
 }
