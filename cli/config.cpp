@@ -170,6 +170,16 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
   config.etag_timeout_s = seconds(env, "HF_HUB_ETAG_TIMEOUT", 10);
   config.download_timeout_s = seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT", 10);
   config.user_agent_origin = env("HF_HUB_USER_AGENT_ORIGIN").value_or("");
+  config.retry_base_s = seconds(env, "OCLIP_RETRY_BASE_SECONDS", 1);
+  if (auto retries = non_empty(env, "OCLIP_MAX_RETRIES")) {
+    char* end = nullptr;
+    long n = std::strtol(retries->c_str(), &end, 10);
+    if (*end != '\0' || n < 0 || n > 100) {
+      throw Error(ErrorKind::Usage,
+                  "OCLIP_MAX_RETRIES must be a whole number from 0 to 100, got '" + *retries + "'");
+    }
+    config.max_retries = static_cast<int>(n);
+  }
 
   config.json = flags.json;
   config.verbosity = flags.quiet ? -1 : flags.verbose;

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   std::vector<cli::Command> commands = {
       cli::add_list_models_command(app),
       cli::add_info_command(app),
+      cli::add_pull_command(app),
   };
 
   try {

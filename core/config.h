@@ -22,6 +22,9 @@ struct Config {
   double etag_timeout_s = 10;           // HF_HUB_ETAG_TIMEOUT
   double download_timeout_s = 10;       // HF_HUB_DOWNLOAD_TIMEOUT
   std::string user_agent_origin;        // HF_HUB_USER_AGENT_ORIGIN
+  double retry_base_s =
+      1;  // OCLIP_RETRY_BASE_SECONDS: huggingface_hub's 1 s; every wait scales with it
+  int max_retries = 5;  // OCLIP_MAX_RETRIES
 
   bool progress = true;  // false with HF_HUB_DISABLE_PROGRESS_BARS, -q or no terminal
   bool color = true;     // false with NO_COLOR, --no-color or no terminal

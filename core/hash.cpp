@@ -50,6 +50,36 @@ std::string git_blob_sha1_hex(std::string_view data) {
   return digest_hex(EVP_sha1(), {header, data});
 }
 
+DigestStream::DigestStream(Kind kind, uint64_t size)
+    : kind_(kind), size_(size), ctx_(EVP_MD_CTX_new()) {
+  reset();
+}
+
+DigestStream::~DigestStream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void DigestStream::reset() {
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  if (!ctx ||
+      EVP_DigestInit_ex(ctx, kind_ == Kind::Sha256 ? EVP_sha256() : EVP_sha1(), nullptr) != 1) {
+    throw Error(ErrorKind::Io, "OpenSSL digest initialisation failed");
+  }
+  if (kind_ == Kind::GitBlobSha1) {
+    std::string header = "blob " + std::to_string(size_);
+    EVP_DigestUpdate(ctx, header.data(), header.size() + 1);  // with the NUL
+  }
+}
+
+void DigestStream::update(std::string_view bytes) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
+}
+
+std::string DigestStream::hex_digest() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &length);
+  return to_hex(out, length);
+}
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -1,0 +1,62 @@
+#include "cli/progress.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace oclip::cli {
+
+std::string human_bytes(uint64_t bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1000 && unit < 4) {
+    value /= 1000;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+}
+
+void ProgressLine::start(const std::string& name, uint64_t total) {
+  finish();
+  name_ = name;
+  total_ = total;
+  done_ = 0;
+  started_ = clock_.now_s();
+  last_draw_ = 0;
+  active_ = enabled_;
+  draw(true);
+}
+
+void ProgressLine::add(uint64_t bytes) {
+  done_ += bytes;
+  draw(false);
+}
+
+void ProgressLine::finish() {
+  if (!active_) return;
+  draw(true);
+  std::fputs("\n", stderr);
+  active_ = false;
+}
+
+void ProgressLine::draw(bool force) {
+  if (!active_) return;
+  double now = clock_.now_s();
+  if (!force && now - last_draw_ < 0.1) return;
+  last_draw_ = now;
+  double elapsed = now - started_;
+  double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
+  int percent =
+      total_ ? static_cast<int>(100.0 * static_cast<double>(done_) / static_cast<double>(total_))
+             : 100;
+  std::string eta = rate > 0 && total_ > done_
+                        ? fmt::format(" ETA {:.0f} s", static_cast<double>(total_ - done_) / rate)
+                        : "";
+  std::fprintf(stderr, "\r\x1b[K%s  %3d%%  %s / %s  %s/s%s", name_.c_str(), percent,
+               human_bytes(done_).c_str(), human_bytes(total_).c_str(),
+               human_bytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace oclip::cli

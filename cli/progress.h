@@ -1,0 +1,35 @@
+// cli/progress.h — a one-line byte counter on stderr, for terminals only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/clock.h"
+
+namespace oclip::cli {
+
+class ProgressLine {
+ public:
+  ProgressLine(bool enabled, Clock& clock) : enabled_(enabled), clock_(clock) {}
+  ~ProgressLine() { finish(); }
+
+  void start(const std::string& name, uint64_t total);
+  void add(uint64_t bytes);
+  void finish();
+
+ private:
+  void draw(bool force);
+
+  bool enabled_;
+  Clock& clock_;
+  std::string name_;
+  uint64_t total_ = 0;
+  uint64_t done_ = 0;
+  double started_ = 0;
+  double last_draw_ = 0;
+  bool active_ = false;
+};
+
+std::string human_bytes(uint64_t bytes);
+
+}  // namespace oclip::cli

@@ -1,0 +1,228 @@
+#include "hub/cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "core/error.h"
+#include "core/file_io.h"
+
+namespace oclip::hub {
+namespace {
+
+namespace fs = std::filesystem;
+
+Error io_error(const std::string& what, const fs::path& path) {
+  return Error(ErrorKind::Io, what + " " + path.string() + ": " + std::strerror(errno))
+      .with_file(path.string());
+}
+
+std::string random_hex(size_t n) {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out.push_back(kHex[random() & 15]);
+  return out;
+}
+
+void make_dirs(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw Error(ErrorKind::Io, "cannot create " + dir.string() + ": " + ec.message())
+        .with_file(dir.string());
+}
+
+}  // namespace
+
+bool is_commit_id(const std::string& revision) {
+  return revision.size() == 40 &&
+         revision.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+void check_repo_path(const std::string& path) {
+  auto refuse = [&](const std::string& why) {
+    std::string shown;
+    for (char c : path) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
+    throw Error(ErrorKind::Format, "refusing repo file name '" + shown + "': " + why);
+  };
+  if (path.empty()) refuse("empty");
+  if (path.find('\0') != std::string::npos) refuse("contains NUL");
+  if (path.find('\\') != std::string::npos) refuse("contains a backslash");
+  if (path.front() == '/') refuse("absolute");
+  if (path.size() >= 2 && path[1] == ':') refuse("a drive letter");
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string segment = path.substr(start, end - start);
+    if (segment.empty()) refuse("empty path segment");
+    if (segment == ".." || segment == ".") refuse("'" + segment + "' segment");
+    start = end + 1;
+  }
+}
+
+PartialBlob::PartialBlob(PartialBlob&& other) noexcept
+    : path_(std::move(other.path_)), fd_(other.fd_) {
+  other.path_.clear();
+  other.fd_ = -1;
+}
+
+PartialBlob::~PartialBlob() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+void PartialBlob::write(std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw io_error("cannot write", path_);
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void PartialBlob::truncate() {
+  if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)
+    throw io_error("cannot truncate", path_);
+}
+
+void PartialBlob::close() {
+  if (fd_ < 0) return;
+  int fd = fd_;
+  fd_ = -1;
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    throw io_error("cannot flush", path_);
+  }
+  if (::close(fd) != 0) throw io_error("cannot close", path_);
+}
+
+HubCache::HubCache(fs::path root, bool use_symlinks)
+    : root_(std::move(root)), use_symlinks_(use_symlinks) {}
+
+fs::path HubCache::repo_dir(const RepoRef& repo) const { return root_ / repo_folder_name(repo); }
+
+fs::path HubCache::blob(const RepoRef& repo, const std::string& etag) const {
+  return repo_dir(repo) / "blobs" / etag;
+}
+
+fs::path HubCache::snapshot_dir(const RepoRef& repo, const std::string& commit) const {
+  return repo_dir(repo) / "snapshots" / commit;
+}
+
+fs::path HubCache::snapshot_file(const RepoRef& repo, const std::string& commit,
+                                 const std::string& path) const {
+  check_repo_path(path);
+  return snapshot_dir(repo, commit) / path;
+}
+
+std::optional<std::string> HubCache::commit_for(const RepoRef& repo,
+                                                const std::string& revision) const {
+  if (is_commit_id(revision)) return revision;
+  check_repo_path(revision);
+  std::error_code ec;
+  fs::path ref = repo_dir(repo) / "refs" / revision;
+  if (!fs::is_regular_file(ref, ec)) return std::nullopt;
+  std::string commit = read_file(ref);
+  while (!commit.empty() && std::isspace(static_cast<unsigned char>(commit.back())))
+    commit.pop_back();
+  if (!is_commit_id(commit)) return std::nullopt;
+  return commit;
+}
+
+bool HubCache::has_file(const RepoRef& repo, const std::string& commit,
+                        const std::string& path) const {
+  std::error_code ec;
+  return fs::is_regular_file(snapshot_file(repo, commit, path), ec);  // follows the link
+}
+
+bool HubCache::known_missing(const RepoRef& repo, const std::string& commit,
+                             const std::string& path) const {
+  check_repo_path(path);
+  std::error_code ec;
+  return fs::is_regular_file(repo_dir(repo) / ".no_exist" / commit / path, ec);
+}
+
+PartialBlob HubCache::begin_blob(const RepoRef& repo, const std::string& etag) const {
+  fs::path dir = repo_dir(repo) / "blobs";
+  make_dirs(dir);
+  fs::path path = dir / (etag + ".oclip-" + random_hex(8) + ".incomplete");
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw io_error("cannot create", path);
+  return PartialBlob(path, fd);
+}
+
+void HubCache::publish_blob(PartialBlob& partial, const RepoRef& repo,
+                            const std::string& etag) const {
+  partial.close();
+  fs::path target = blob(repo, etag);
+  // rename() replaces atomically; a concurrent writer's blob has the same verified bytes.
+  if (::rename(partial.path().c_str(), target.c_str()) != 0)
+    throw io_error("cannot publish", target);
+  partial.release();
+}
+
+void HubCache::link(const RepoRef& repo, const std::string& commit, const std::string& path,
+                    const std::string& etag) const {
+  fs::path file = snapshot_file(repo, commit, path);
+  make_dirs(file.parent_path());
+  fs::path blob_path = blob(repo, etag);
+  fs::path temp = file;
+  temp += ".oclip-" + random_hex(8) + ".tmp";
+  if (use_symlinks_) {
+    fs::path target = fs::relative(blob_path, file.parent_path());
+    std::error_code ec;
+    if (fs::is_symlink(file, ec) && fs::read_symlink(file, ec) == target) return;  // already right
+    if (::symlink(target.c_str(), temp.c_str()) != 0) throw io_error("cannot link", temp);
+  } else {
+    std::error_code ec;
+    fs::copy_file(blob_path, temp, ec);
+    if (ec) throw Error(ErrorKind::Io, "cannot copy " + blob_path.string() + ": " + ec.message());
+  }
+  if (::rename(temp.c_str(), file.c_str()) != 0) {
+    Error error = io_error("cannot place", file);
+    ::unlink(temp.c_str());
+    throw error;
+  }
+}
+
+void HubCache::mark_missing(const RepoRef& repo, const std::string& commit,
+                            const std::string& path) const {
+  check_repo_path(path);
+  fs::path marker = repo_dir(repo) / ".no_exist" / commit / path;
+  make_dirs(marker.parent_path());
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) ::close(fd);
+}
+
+void HubCache::write_ref(const RepoRef& repo, const std::string& revision,
+                         const std::string& commit) const {
+  if (is_commit_id(revision)) return;
+  check_repo_path(revision);
+  fs::path ref = repo_dir(repo) / "refs" / revision;
+  make_dirs(ref.parent_path());
+  write_file_atomic(ref, commit);
+}
+
+void HubCache::tag_cache_dir() const {
+  fs::path tag = root_ / "CACHEDIR.TAG";
+  std::error_code ec;
+  if (fs::exists(tag, ec)) return;
+  try {
+    make_dirs(root_);
+    write_file_atomic(tag,
+                      "Signature: 8a477f597d28d172789f06886806bc55\n"
+                      "# This file is a cache directory tag created by oclip.\n"
+                      "# For information about cache directory tags, see:\n"
+                      "#\thttps://bford.info/cachedir/\n");
+  } catch (const Error&) {
+    // A read-only cache still works for reading.
+  }
+}
+
+}  // namespace oclip::hub

@@ -1,0 +1,26 @@
+// hub/download.h — one file into blobs/, hashed while it arrives, published only when verified.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "hub/cache.h"
+#include "hub/hub_api.h"
+
+namespace oclip::hub {
+
+struct BlobFetch {
+  uint64_t bytes_fetched = 0;  // off the wire, including refetched bytes
+  int resumes = 0;             // Range requests after a mid-body failure
+  int restarts = 0;            // from zero: Range ignored, bad Content-Range, hash mismatch
+};
+
+using ByteProgress = std::function<void(uint64_t delta)>;
+
+// Downloads `meta.location` into blobs/{meta.etag}. Resumes with Range after a failure
+// mid-body, restarts on a 200 to a Range request, re-resolves an expired storage URL through
+// `refresh`, and retries the whole file once on a hash mismatch (then Error(Integrity)).
+BlobFetch download_blob(HubApi& api, const HubCache& cache, const RepoRef& repo, FileMetadata meta,
+                        const std::function<FileMetadata()>& refresh, const ByteProgress& progress);
+
+}  // namespace oclip::hub

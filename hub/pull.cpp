@@ -1,0 +1,192 @@
+#include "hub/pull.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "hub/download.h"
+
+namespace oclip::hub {
+namespace {
+
+constexpr const char* kConfigFile = "open_clip_config.json";
+
+bool matches(const std::string& pattern, const std::string& path) {
+  std::string p = pattern;
+  if (!p.empty() && p.back() == '/') p += '*';
+  return ::fnmatch(p.c_str(), path.c_str(), 0) == 0;
+}
+
+const TreeEntry* find(const std::vector<TreeEntry>& listing, const std::string& path) {
+  auto it = std::find_if(listing.begin(), listing.end(),
+                         [&](const TreeEntry& e) { return e.path == path; });
+  return it == listing.end() ? nullptr : &*it;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// A cached snapshot that already answers the pull: every default file present. Lets a pull
+// of a full commit id (or offline) make no request at all.
+std::optional<PullResult> from_cache(const HubCache& cache, const PullOptions& options,
+                                     const std::string& commit) {
+  if (options.all || !options.include.empty() || options.force) return std::nullopt;
+  const RepoRef& repo = options.repo;
+  if (!cache.has_file(repo, commit, kConfigFile)) return std::nullopt;
+  PullResult result;
+  result.files.push_back({kConfigFile, 0, "", false});
+  for (const std::string& weights : weight_candidates(options.weight_file)) {
+    if (cache.has_file(repo, commit, weights)) {
+      result.files.push_back({weights, 0, "", false});
+      break;
+    }
+    if (!cache.known_missing(repo, commit, weights)) return std::nullopt;  // unknown: ask the Hub
+  }
+  if (result.files.size() < 2) return std::nullopt;
+  for (PulledFile& file : result.files) {
+    std::error_code ec;
+    auto path = cache.snapshot_file(repo, commit, file.path);
+    file.size = std::filesystem::file_size(path, ec);
+    std::filesystem::path target = std::filesystem::canonical(path, ec);
+    file.etag = target.filename().string();
+  }
+  result.repo_id = repo.id;
+  result.revision = options.revision;
+  result.commit = commit;
+  result.snapshot = cache.snapshot_dir(repo, commit);
+  result.from_cache_only = true;
+  return result;
+}
+
+}  // namespace
+
+std::vector<std::string> weight_candidates(const std::string& weight_file) {
+  if (weight_file.empty() || weight_file == "open_clip_pytorch_model.bin") {
+    return {"open_clip_model.safetensors", "open_clip_pytorch_model.bin"};
+  }
+  for (const char* suffix : {".bin", ".pth"}) {
+    std::string s = suffix;
+    if (weight_file.size() > s.size() &&
+        weight_file.compare(weight_file.size() - s.size(), s.size(), s) == 0) {
+      return {weight_file.substr(0, weight_file.size() - s.size()) + ".safetensors", weight_file};
+    }
+  }
+  return {weight_file};
+}
+
+bool path_selected(const std::string& path, const std::vector<std::string>& include,
+                   const std::vector<std::string>& exclude) {
+  bool included =
+      include.empty() || std::any_of(include.begin(), include.end(),
+                                     [&](const std::string& p) { return matches(p, path); });
+  return included && std::none_of(exclude.begin(), exclude.end(),
+                                  [&](const std::string& p) { return matches(p, path); });
+}
+
+std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
+                                    const PullOptions& options) {
+  std::vector<TreeEntry> chosen;
+  if (options.all || !options.include.empty()) {
+    for (const TreeEntry& e : listing) {
+      if (path_selected(e.path, options.include, options.exclude)) chosen.push_back(e);
+    }
+    return chosen;
+  }
+  const TreeEntry* config = find(listing, kConfigFile);
+  if (!config) {
+    throw Error(ErrorKind::NotFound,
+                options.repo.id + " has no " + kConfigFile + ": not an OpenCLIP model repo")
+        .with_hint("'--all' fetches every file of the repo");
+  }
+  chosen.push_back(*config);
+  std::vector<std::string> candidates = weight_candidates(options.weight_file);
+  for (const std::string& name : candidates) {
+    if (const TreeEntry* weights = find(listing, name)) {
+      chosen.push_back(*weights);
+      break;
+    }
+  }
+  if (chosen.size() < 2) {
+    throw Error(ErrorKind::NotFound, options.repo.id +
+                                         " has none of the weight files open_clip loads (" +
+                                         join(candidates) + ")");
+  }
+  std::vector<TreeEntry> kept;
+  for (const TreeEntry& e : chosen) {
+    if (path_selected(e.path, {}, options.exclude)) kept.push_back(e);
+  }
+  return kept;
+}
+
+PullResult pull(const Config& config, HubApi& api, const HubCache& cache,
+                const PullOptions& options, const FileStarted& on_file,
+                const ByteProgress& progress) {
+  const RepoRef& repo = options.repo;
+  if (auto commit = cache.commit_for(repo, options.revision)) {
+    bool pinned = is_commit_id(options.revision);
+    if (pinned || config.offline) {
+      if (auto cached = from_cache(cache, options, *commit)) return *cached;
+    }
+  }
+  if (config.offline) {
+    throw Error(ErrorKind::NotFound, "offline (HF_HUB_OFFLINE) and " + repo.id + "@" +
+                                         options.revision + " is not complete in the cache at " +
+                                         cache.root().string())
+        .with_hint("pull it once while online");
+  }
+
+  PullResult result;
+  result.repo_id = repo.id;
+  result.revision = options.revision;
+  result.commit = api.resolve_commit(repo, options.revision);
+  std::vector<TreeEntry> listing = api.list_files(repo, result.commit);
+  for (const TreeEntry& e : listing) check_repo_path(e.path);
+  std::vector<TreeEntry> files = select_files(listing, options);
+  result.snapshot = cache.snapshot_dir(repo, result.commit);
+
+  for (const TreeEntry& file : files) {
+    PulledFile pulled{file.path, file.size, file.etag(), false};
+    bool cached = !options.force && cache.has_file(repo, result.commit, file.path) &&
+                  std::filesystem::exists(cache.blob(repo, file.etag()));
+    if (options.dry_run || cached) {
+      pulled.fetched = !cached;
+      result.files.push_back(pulled);
+      continue;
+    }
+    if (options.force || !std::filesystem::exists(cache.blob(repo, file.etag()))) {
+      if (on_file) on_file(file);
+      auto resolve = [&] { return api.file_metadata(repo, result.commit, file.path); };
+      FileMetadata meta = resolve();
+      if (meta.etag != file.etag() || meta.size != file.size) {
+        throw Error(ErrorKind::Integrity, "the Hub's listing and its resolve answer disagree on " +
+                                              file.path + " (" + file.etag() + " vs " + meta.etag +
+                                              ")");
+      }
+      BlobFetch fetch = download_blob(api, cache, repo, meta, resolve, progress);
+      result.bytes_fetched += fetch.bytes_fetched;
+      pulled.fetched = true;
+    }
+    cache.link(repo, result.commit, file.path, file.etag());
+    result.files.push_back(pulled);
+  }
+  if (options.dry_run) return result;
+
+  // Weight names open_clip would try first but the repo lacks: a Python loader offline then
+  // skips them without a request, as after its own 404.
+  if (!options.all && options.include.empty()) {
+    for (const std::string& name : weight_candidates(options.weight_file)) {
+      if (find(listing, name)) break;
+      cache.mark_missing(repo, result.commit, name);
+    }
+  }
+  // Snapshot entries first, then the ref, so that a ref never points at a missing snapshot.
+  cache.write_ref(repo, options.revision, result.commit);
+  cache.tag_cache_dir();
+  return result;
+}
+
+}  // namespace oclip::hub

@@ -1,0 +1,64 @@
+// hub/pull.h — which files a model needs, and getting them into the cache.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "hub/cache.h"
+#include "hub/download.h"
+#include "hub/hub_api.h"
+
+namespace oclip::hub {
+
+struct PullOptions {
+  RepoRef repo;
+  std::string revision = "main";
+  std::string weight_file;  // a pretrained entry's file name; empty: open_clip's default
+  bool all = false;
+  std::vector<std::string> include;  // huggingface_hub's allow_patterns
+  std::vector<std::string> exclude;  // ignore_patterns
+  bool force = false;                // refetch even what is cached
+  bool dry_run = false;              // plan only
+};
+
+struct PulledFile {
+  std::string path;
+  uint64_t size = 0;
+  std::string etag;
+  bool fetched = false;  // false: already in the cache
+};
+
+struct PullResult {
+  std::string repo_id;
+  std::string revision;
+  std::string commit;
+  std::filesystem::path snapshot;
+  std::vector<PulledFile> files;
+  uint64_t bytes_fetched = 0;
+  bool from_cache_only = false;  // no network request was made
+};
+
+// The weight files open_clip tries, in order: the safetensors form first (open-clip.md §1.4).
+std::vector<std::string> weight_candidates(const std::string& weight_file);
+
+// huggingface_hub's filter_repo_objects: fnmatch, '*' crosses '/', a pattern ending in '/'
+// matches everything below it.
+bool path_selected(const std::string& path, const std::vector<std::string>& include,
+                   const std::vector<std::string>& exclude);
+
+// Files of `listing` a pull takes. Throws Error(NotFound) when the model's config or weights
+// are missing.
+std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
+                                    const PullOptions& options);
+
+using FileStarted = std::function<void(const TreeEntry& file)>;
+
+PullResult pull(const Config& config, HubApi& api, const HubCache& cache,
+                const PullOptions& options, const FileStarted& on_file,
+                const ByteProgress& progress);
+
+}  // namespace oclip::hub
