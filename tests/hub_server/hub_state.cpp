@@ -194,6 +194,14 @@ void HubState::add_tag(const std::string& id, const std::string& tag) {
   repo->tags[tag] = repo->branches.at("main");
 }
 
+void HubState::add_raw_file(const std::string& id, const std::string& path, std::string content) {
+  Repo* repo = find_repo(id);
+  if (!repo) throw std::runtime_error("raw file for unknown repo: " + id);
+  std::map<std::string, RepoFile> files = repo->head().files;
+  files[path] = make_file(path, std::move(content), lfs_threshold);
+  commit(*repo, "main", "Add " + path, std::move(files));
+}
+
 void HubState::add_user(const std::string& token, User user) { users_[token] = std::move(user); }
 
 void HubState::add_rename(const std::string& from, const std::string& to) { renames_[from] = to; }

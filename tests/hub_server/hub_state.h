@@ -63,6 +63,8 @@ class HubState {
   void add_branch(const std::string& id, const std::string& branch,
                   const std::filesystem::path& dir);
   void add_tag(const std::string& id, const std::string& tag);
+  // A commit on main adding `path` exactly as given, unchecked: for clients' path-safety tests.
+  void add_raw_file(const std::string& id, const std::string& path, std::string content);
   void add_user(const std::string& token, User user);
   void add_rename(const std::string& from, const std::string& to);
 

@@ -20,6 +20,8 @@ constexpr const char* kUsage = R"(usage: local-hub [options]
   --repo ID=DIR            a repo whose main branch holds the files of DIR
   --branch ID@BRANCH=DIR   a branch from main with one commit holding the files of DIR
   --tag ID@TAG             tag main's head
+  --raw-file ID@PATH=FILE  a commit on main adding FILE's bytes under PATH, unchecked (for
+                           path-safety tests: PATH may hold "..", "\\", a leading "/")
   --private ID             only its owner (namespace) or the owner's org members may read
   --gated ID               gated (manual): files need a grant
   --grant ID@USER          give USER access to a gated repo
@@ -84,6 +86,10 @@ int main(int argc, char** argv) {
       } else if (flag == "--tag") {
         auto [id, tag] = split_once(value, '@', flag);
         state.add_tag(id, tag);
+      } else if (flag == "--raw-file") {
+        auto [target, file] = split_once(value, '=', flag);
+        auto [id, path] = split_once(target, '@', flag);
+        state.add_raw_file(id, path, oclip::read_file(file));
       } else if (flag == "--private" || flag == "--gated" || flag == "--grant") {
         std::string id = flag == "--grant" ? split_once(value, '@', flag).first : value;
         Repo* repo = state.find_repo(id);

@@ -27,14 +27,21 @@ LocalHubProcess::LocalHubProcess(const std::vector<std::string>& args) {
 }
 
 std::vector<nlohmann::json> LocalHubProcess::log(size_t at_least) const {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  return log_when([at_least](const auto& lines) { return lines.size() >= at_least; });
+}
+
+std::vector<nlohmann::json> LocalHubProcess::log_when(
+    const std::function<bool(const std::vector<nlohmann::json>&)>& done) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (true) {
     std::vector<nlohmann::json> lines;
     std::ifstream in(dir_.path() / "log.jsonl");
     for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+      // A line still being written has no newline yet and does not parse: skip it.
+      auto parsed = nlohmann::json::parse(line, nullptr, false);
+      if (!parsed.is_discarded()) lines.push_back(parsed);
     }
-    if (lines.size() >= at_least || std::chrono::steady_clock::now() > deadline) return lines;
+    if (done(lines) || std::chrono::steady_clock::now() > deadline) return lines;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -23,6 +24,9 @@ class LocalHubProcess {
   // One JSON object per request served so far. A request is logged once its answer is sent,
   // which can be just after the client saw it: wait up to 2 s for `at_least` lines.
   std::vector<nlohmann::json> log(size_t at_least = 0) const;
+  // The log once `done` holds for it (or after 5 s): for requests still being answered.
+  std::vector<nlohmann::json> log_when(
+      const std::function<bool(const std::vector<nlohmann::json>&)>& done) const;
   // Stops the server; returns its exit code.
   int stop() { return child_->terminate(); }
 

@@ -1,0 +1,420 @@
+// oclip pull against the local Hub: cache layout, errors, faults, offline use.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/hash.h"
+#include "tests/support/local_hub_process.h"
+#include "tests/support/process.h"
+#include "tests/support/seed.h"
+#include "tests/support/temp_dir.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A model repo as open_clip pushes it: config, safetensors weights, README.
+std::map<std::string, std::string> model_files(size_t weight_bytes = 600'000) {
+  return {{"open_clip_config.json", R"({"model_cfg": {"embed_dim": 32}, "preprocess_cfg": {}})"},
+          {"open_clip_model.safetensors", pseudo_random_bytes(weight_bytes)},
+          {"open_clip_pytorch_model.bin", pseudo_random_bytes(weight_bytes / 2, 7)},
+          {"README.md", "# tiny\n"},
+          {"tokenizer/vocab.json", "{}"}};
+}
+
+class Pull : public ::testing::Test {
+ protected:
+  void SetUp() override { write_seed(seed_.path(), model_files()); }
+
+  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
+    std::vector<std::string> out = {"--repo", "laion/tiny=" + seed_.path().string()};
+    out.insert(out.end(), extra.begin(), extra.end());
+    return out;
+  }
+
+  ProcessResult oclip(const LocalHubProcess& hub, std::vector<std::string> argv,
+                      std::map<std::string, std::string> env = {}) const {
+    RunOptions options;
+    options.env = {{"HF_ENDPOINT", hub.api()},
+                   {"HF_HOME", home_.path().string()},
+                   {"OCLIP_RETRY_BASE_SECONDS", "0.01"}};
+    for (auto& [k, v] : env) options.env[k] = v;
+    options.unset_env = {"HF_TOKEN", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE",
+                         "NO_COLOR"};
+    argv.insert(argv.begin(), oclip_binary());
+    return run_process(argv, options);
+  }
+
+  fs::path cache() const { return home_.path() / "hub"; }
+  fs::path repo_dir() const { return cache() / "models--laion--tiny"; }
+  std::string seed_file(const std::string& path) const { return model_files().at(path); }
+  static std::string sha256(const std::string& s) { return oclip::sha256_hex(s); }
+
+  TempDir seed_;
+  TempDir home_;
+};
+
+nlohmann::json json_of(const ProcessResult& r) { return nlohmann::json::parse(r.out); }
+
+size_t count_if(const std::vector<nlohmann::json>& log,
+                const std::function<bool(const nlohmann::json&)>& f) {
+  return static_cast<size_t>(std::count_if(log.begin(), log.end(), f));
+}
+
+}  // namespace
+
+TEST_F(Pull, WritesTheSharedCacheLayout) {
+  LocalHubProcess hub(args());
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::string commit = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"}))["commit"];
+  fs::path snapshot = repo_dir() / "snapshots" / commit;
+  EXPECT_EQ(result.out, snapshot.string() + "\n");
+
+  std::string weights_sha = sha256(seed_file("open_clip_model.safetensors"));
+  std::string config_sha1 = oclip::git_blob_sha1_hex(seed_file("open_clip_config.json"));
+  EXPECT_EQ(fs::read_symlink(snapshot / "open_clip_model.safetensors"),
+            fs::path("../../blobs") / weights_sha);
+  EXPECT_EQ(fs::read_symlink(snapshot / "open_clip_config.json"),
+            fs::path("../../blobs") / config_sha1);
+  EXPECT_EQ(read(snapshot / "open_clip_model.safetensors"),
+            seed_file("open_clip_model.safetensors"));
+  EXPECT_EQ(read(repo_dir() / "refs" / "main"), commit);               // no newline
+  EXPECT_FALSE(fs::exists(snapshot / "open_clip_pytorch_model.bin"));  // safetensors wins
+  EXPECT_FALSE(fs::exists(snapshot / "README.md"));
+  EXPECT_EQ(
+      read(cache() / "CACHEDIR.TAG").rfind("Signature: 8a477f597d28d172789f06886806bc55\n", 0), 0u);
+  for (const auto& e : fs::directory_iterator(repo_dir() / "blobs")) {
+    EXPECT_EQ(e.path().string().find(".incomplete"), std::string::npos) << e.path();
+  }
+  for (const auto& e : fs::directory_iterator(cache())) {  // nothing but repos and the tag
+    std::string name = e.path().filename().string();
+    EXPECT_TRUE(name == "CACHEDIR.TAG" || name.rfind("models--", 0) == 0) << name;
+  }
+}
+
+TEST_F(Pull, FallsBackToBinAndMarksSafetensorsMissing) {
+  fs::remove(seed_.path() / "open_clip_model.safetensors");
+  LocalHubProcess hub(args());
+  auto out = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"}));
+  std::string commit = out["commit"];
+  ASSERT_EQ(out["files"].size(), 2u);
+  EXPECT_EQ(out["files"][1]["path"], "open_clip_pytorch_model.bin");
+  EXPECT_EQ(out["files"][1]["sha256"], sha256(seed_file("open_clip_pytorch_model.bin")));
+  fs::path marker = repo_dir() / ".no_exist" / commit / "open_clip_model.safetensors";
+  EXPECT_TRUE(fs::is_regular_file(marker));
+  EXPECT_EQ(fs::file_size(marker), 0u);
+}
+
+TEST_F(Pull, PretrainedTagResolvesThroughTheTable) {
+  TempDir vitamin;
+  write_seed(vitamin.path(),
+             {{"open_clip_config.json", "{}"}, {"pytorch_model.bin", pseudo_random_bytes(1000)}});
+  LocalHubProcess hub({"--repo", "jienengchen/ViTamin-S=" + vitamin.path().string()});
+  ProcessResult result = oclip(hub, {"pull", "ViTamin-S", "--pretrained", "DATACOMP1B", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto out = json_of(result);
+  EXPECT_EQ(out["repo"], "jienengchen/ViTamin-S");
+  EXPECT_EQ(out["files"][1]["path"], "pytorch_model.bin");  // the file the entry names
+  EXPECT_TRUE(fs::exists(home_.path() / "hub/models--jienengchen--ViTamin-S/.no_exist" /
+                         out["commit"].get<std::string>() / "pytorch_model.safetensors"));
+}
+
+TEST_F(Pull, UnknownTagAndArchitectureOnlyAreRefused) {
+  LocalHubProcess hub(args());
+  ProcessResult tag = oclip(hub, {"pull", "ViT-B-32", "--pretrained", "nope"});
+  EXPECT_EQ(tag.exit_code, 3);
+  EXPECT_NE(tag.err.find("laion2b_s34b_b79k"), std::string::npos);
+  ProcessResult bare = oclip(hub, {"pull", "ViT-B-16-plus"});
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_NE(bare.err.find("no pretrained weights"), std::string::npos) << bare.err;
+  EXPECT_EQ(oclip(hub, {"pull", "hf-hub:org/repo/sub"}).exit_code, 2);
+  EXPECT_TRUE(hub.log().empty());  // refused before any request
+}
+
+TEST_F(Pull, SecondPullFetchesNothingAndPinnedCommitMakesNoRequest) {
+  LocalHubProcess hub(args());
+  auto first = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"}));
+  EXPECT_GT(first["bytes_fetched"].get<uint64_t>(), 600'000u);
+  auto again = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"}));
+  EXPECT_EQ(again["bytes_fetched"], 0);
+  auto is_tree = [](const auto& l) {
+    return l["path"].template get<std::string>().find("/tree/") != std::string::npos;
+  };
+  size_t requests =
+      hub.log_when([&](const auto& lines) { return count_if(lines, is_tree) >= 2; }).size();
+  std::string commit = first["commit"];
+  ProcessResult pinned = oclip(hub, {"pull", "hf-hub:laion/tiny@" + commit, "--json"});
+  ASSERT_EQ(pinned.exit_code, 0) << pinned.err;
+  EXPECT_EQ(json_of(pinned)["network"], false);
+  EXPECT_EQ(hub.log().size(), requests);
+}
+
+TEST_F(Pull, OfflineUsesRefsAndNamesWhatIsMissing) {
+  std::string snapshot;
+  {
+    LocalHubProcess hub(args());
+    snapshot = oclip(hub, {"pull", "hf-hub:laion/tiny"}).out;
+  }
+  LocalHubProcess nothing({});  // an endpoint that knows no repo: offline must not ask it
+  ProcessResult offline = oclip(nothing, {"pull", "hf-hub:laion/tiny"}, {{"HF_HUB_OFFLINE", "1"}});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_EQ(offline.out, snapshot);
+  EXPECT_EQ(oclip(nothing, {"pull", "hf-hub:laion/tiny", "--offline"}).exit_code, 0);
+  ProcessResult missing = oclip(nothing, {"pull", "hf-hub:laion/other"}, {{"HF_HUB_OFFLINE", "1"}});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("laion/other@main"), std::string::npos) << missing.err;
+  EXPECT_TRUE(nothing.log().empty());
+}
+
+TEST_F(Pull, ErrorsHaveTheirOwnExitCodes) {
+  LocalHubProcess hub(
+      args({"--repo", "alice/secret=" + seed_.path().string(), "--private", "alice/secret",
+            "--repo", "org/gated=" + seed_.path().string(), "--gated", "org/gated", "--user",
+            "hf_alice=alice", "--user", "hf_bob=bob"}));
+  ProcessResult revision = oclip(hub, {"pull", "hf-hub:laion/tiny@v9"});
+  EXPECT_EQ(revision.exit_code, 3);
+  EXPECT_NE(revision.err.find("revision not found"), std::string::npos);
+  ProcessResult missing = oclip(hub, {"pull", "hf-hub:laion/none"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("hint: check the repo id; log in"), std::string::npos) << missing.err;
+  ProcessResult private_repo = oclip(hub, {"pull", "hf-hub:alice/secret"});
+  EXPECT_EQ(private_repo.exit_code, 3);
+  // The Hub answers both alike, so oclip cannot tell them apart either: one message.
+  EXPECT_NE(private_repo.err.find("repo alice/secret not found, or private"), std::string::npos)
+      << private_repo.err;
+  EXPECT_EQ(oclip(hub, {"pull", "hf-hub:alice/secret", "--token", "hf_bob"}).exit_code, 3);
+  EXPECT_EQ(oclip(hub, {"pull", "hf-hub:alice/secret"}, {{"HF_TOKEN", "hf_alice"}}).exit_code, 0);
+  ProcessResult gated = oclip(hub, {"pull", "hf-hub:org/gated"});
+  EXPECT_EQ(gated.exit_code, 5);
+  EXPECT_NE(gated.err.find(hub.api() + "/org/gated"), std::string::npos) << gated.err;
+  EXPECT_EQ(oclip(hub, {"pull", "hf-hub:org/gated", "--token", "hf_bob"}).exit_code, 5);
+  ProcessResult invalid = oclip(hub, {"pull", "hf-hub:laion/tiny", "--token", "hf_wrong"});
+  EXPECT_EQ(invalid.exit_code, 4);
+  EXPECT_NE(invalid.err.find("--token"), std::string::npos) << invalid.err;
+  ProcessResult json = oclip(hub, {"pull", "hf-hub:org/gated", "--json"});
+  auto error = json_of(json)["error"];
+  EXPECT_EQ(error["kind"], "gated");
+  EXPECT_EQ(error["http_status"], 401);
+  EXPECT_EQ(error["error_code"], "GatedRepo");
+}
+
+TEST_F(Pull, TokenNeverReachesTheCdn) {
+  LocalHubProcess hub(args({"--user", "hf_alice=alice"}));
+  ASSERT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--token", "hf_alice"}).exit_code, 0);
+  auto log = hub.log_when([](const auto& lines) {
+    return count_if(lines, [](const auto& l) { return l["site"] == "cdn"; }) > 0;
+  });
+  EXPECT_GT(count_if(log, [](const auto& l) { return l["site"] == "cdn"; }), 0u);
+  EXPECT_EQ(
+      count_if(log, [](const auto& l) { return l["site"] == "cdn" && l["authorization"] == true; }),
+      0u);
+  EXPECT_GT(
+      count_if(log, [](const auto& l) { return l["site"] == "api" && l["authorization"] == true; }),
+      0u);
+  for (const auto& l : log) EXPECT_EQ(l["user_agent"].get<std::string>().rfind("oclip/", 0), 0u);
+}
+
+TEST_F(Pull, RetriesRateLimitsAndServerErrors) {
+  LocalHubProcess hub(args({"--fault", "status=429,retry-after=1,path=/api/*,times=2", "--fault",
+                            "status=503,site=cdn,times=2"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto log = hub.log_when([](const auto& lines) {
+    return count_if(lines, [](const auto& l) { return l["site"] == "cdn" && l["status"] == 200; }) >
+           0;
+  });
+  EXPECT_EQ(count_if(log, [](const auto& l) { return l["status"] == 429; }), 2u);
+  EXPECT_EQ(count_if(log, [](const auto& l) { return l["status"] == 503; }), 2u);
+  EXPECT_EQ(read(fs::path(json_of(result)["snapshot"].get<std::string>()) /
+                 "open_clip_model.safetensors"),
+            seed_file("open_clip_model.safetensors"));
+}
+
+TEST_F(Pull, GivesUpAfterBoundedRetries) {
+  LocalHubProcess hub(args({"--fault", "status=503,site=cdn"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny"}, {{"OCLIP_MAX_RETRIES", "3"}});
+  EXPECT_EQ(result.exit_code, 6);
+  EXPECT_NE(result.err.find("503"), std::string::npos) << result.err;
+  auto is_503 = [](const auto& l) { return l["status"] == 503; };
+  EXPECT_EQ(count_if(hub.log_when([&](const auto& lines) { return count_if(lines, is_503) >= 4; }),
+                     is_503),
+            4u);
+  EXPECT_FALSE(fs::exists(repo_dir() / "refs" / "main"));
+}
+
+TEST_F(Pull, ResumesWithRangeAfterADroppedConnection) {
+  LocalHubProcess hub(args({"--fault", "drop=250000,site=cdn,times=1"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto resumed = [](const auto& l) {
+    return l["site"] == "cdn" && l["range"] == "bytes=250000-" && l["status"] == 206;
+  };
+  auto log = hub.log_when([&](const auto& lines) { return count_if(lines, resumed) > 0; });
+  EXPECT_EQ(count_if(log, resumed), 1u);
+  EXPECT_EQ(json_of(result)["bytes_fetched"].get<uint64_t>(),
+            600'000u + seed_file("open_clip_config.json").size());
+}
+
+TEST_F(Pull, RestartsWhenARangeIsIgnored) {
+  LocalHubProcess hub(
+      args({"--fault", "drop=250000,site=cdn,times=1", "--fault", "ignore-range,site=cdn"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto ignored = [](const auto& l) { return l["range"] == "bytes=250000-" && l["status"] == 200; };
+  auto log = hub.log_when([&](const auto& lines) { return count_if(lines, ignored) > 0; });
+  EXPECT_EQ(count_if(log, ignored), 1u);
+  fs::path snapshot = json_of(result)["snapshot"].get<std::string>();
+  EXPECT_EQ(read(snapshot / "open_clip_model.safetensors"),
+            seed_file("open_clip_model.safetensors"));
+}
+
+TEST_F(Pull, RefetchesOnceAfterCorruption) {
+  LocalHubProcess hub(args({"--fault", "corrupt,site=cdn,times=1"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto cdn_get = [](const auto& l) { return l["site"] == "cdn" && l["method"] == "GET"; };
+  EXPECT_EQ(count_if(hub.log_when([&](const auto& lines) { return count_if(lines, cdn_get) >= 2; }),
+                     cdn_get),
+            2u);
+  fs::path snapshot = result.out.substr(0, result.out.size() - 1);
+  EXPECT_EQ(sha256(read(snapshot / "open_clip_model.safetensors")),
+            sha256(seed_file("open_clip_model.safetensors")));
+}
+
+TEST_F(Pull, PersistentCorruptionFailsWithIntegrityAndLeavesNothing) {
+  LocalHubProcess hub(args({"--fault", "corrupt,site=cdn"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny"});
+  EXPECT_EQ(result.exit_code, 7);
+  EXPECT_NE(result.err.find("sha256 mismatch"), std::string::npos) << result.err;
+  std::string weights = sha256(seed_file("open_clip_model.safetensors"));
+  EXPECT_FALSE(fs::exists(repo_dir() / "blobs" / weights));
+  for (const auto& e : fs::directory_iterator(repo_dir() / "blobs")) {
+    EXPECT_EQ(e.path().string().find(".incomplete"), std::string::npos) << e.path();
+  }
+  EXPECT_FALSE(fs::exists(repo_dir() / "refs" / "main"));
+}
+
+TEST_F(Pull, StalledTransferIsAbortedAndRetried) {
+  LocalHubProcess hub(args({"--fault", "stall=2500,site=cdn,times=1"}));
+  ProcessResult result =
+      oclip(hub, {"pull", "hf-hub:laion/tiny"}, {{"HF_HUB_DOWNLOAD_TIMEOUT", "1"}});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto cdn_gets = [](const auto& log) {
+    return count_if(log, [](const auto& l) { return l["site"] == "cdn" && l["method"] == "GET"; });
+  };
+  // The stalled answer is logged when the server gives up on it, after the stall.
+  EXPECT_EQ(cdn_gets(hub.log_when([&](const auto& log) { return cdn_gets(log) >= 2; })), 2u);
+}
+
+TEST_F(Pull, ExpiredStorageUrlIsResolvedAgain) {
+  // Slow enough that the signed URL (1 s) expires before the dropped transfer resumes.
+  // Expires has whole seconds, so a 1 s URL lives up to 2 s: drop after 2.2 s at 200 KiB/s.
+  LocalHubProcess hub(args({"--url-ttl", "1", "--fault", "throttle=200,site=cdn", "--fault",
+                            "drop=450000,site=cdn,times=1"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto log = hub.log_when([](const auto& lines) {
+    return count_if(lines, [](const auto& l) { return l["status"] == 206; }) > 0;
+  });
+  EXPECT_EQ(count_if(log, [](const auto& l) { return l["site"] == "cdn" && l["status"] == 403; }),
+            1u);
+  EXPECT_EQ(count_if(log, [](const auto& l) { return l["site"] == "cdn" && l["status"] == 206; }),
+            1u);
+}
+
+TEST_F(Pull, FollowsARenamedRepo) {
+  LocalHubProcess hub(args({"--rename", "old/tiny=laion/tiny"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:old/tiny", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json_of(result)["files"].size(), 2u);
+}
+
+TEST_F(Pull, RefusesRepoPathsThatEscape) {
+  TempDir payload;
+  write_seed(payload.path(), {{"evil", "pwned"}});
+  for (std::string name : {"../../evil", "/tmp/evil", "a\\..\\evil", "a//b"}) {
+    LocalHubProcess hub(
+        args({"--raw-file", "laion/tiny@" + name + "=" + (payload.path() / "evil").string()}));
+    ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--all"});
+    EXPECT_EQ(result.exit_code, 8) << name << ": " << result.err;
+    EXPECT_NE(result.err.find("refusing repo file name '" + name + "'"), std::string::npos)
+        << result.err;
+    EXPECT_FALSE(fs::exists(home_.path() / "evil"));
+    EXPECT_FALSE(fs::exists(repo_dir() / "blobs"));
+  }
+}
+
+TEST_F(Pull, AllIncludeExcludeAndDryRun) {
+  LocalHubProcess hub(args());
+  auto dry = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--all", "--dry-run", "--json"}));
+  EXPECT_EQ(dry["files"].size(), 6u);
+  EXPECT_FALSE(fs::exists(cache()));  // a dry run writes nothing
+
+  auto some = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--include", "tokenizer/",
+                                  "--include", "*.md", "--json"}));
+  ASSERT_EQ(some["files"].size(), 2u);
+  EXPECT_EQ(some["files"][0]["path"], "README.md");
+  EXPECT_EQ(some["files"][1]["path"], "tokenizer/vocab.json");
+  fs::path snapshot = some["snapshot"].get<std::string>();
+  EXPECT_EQ(
+      fs::read_symlink(snapshot / "tokenizer" / "vocab.json").string().rfind("../../../blobs/", 0),
+      0u);
+
+  auto all =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--all", "--exclude", "*.bin", "--json"}));
+  EXPECT_EQ(all["files"].size(), 5u);
+  for (const auto& f : all["files"]) EXPECT_NE(f["path"], "open_clip_pytorch_model.bin");
+}
+
+TEST_F(Pull, RevisionsByTagBranchAndShortCommit) {
+  TempDir dev;
+  write_seed(dev.path(), {{"open_clip_config.json", "{\"dev\": 1}"},
+                          {"open_clip_model.safetensors", "dev weights"}});
+  LocalHubProcess hub(
+      args({"--tag", "laion/tiny@v1", "--branch", "laion/tiny@feature/x=" + dev.path().string()}));
+  auto tag = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny@v1", "--json"}));
+  EXPECT_EQ(read(repo_dir() / "refs" / "v1"), tag["commit"]);
+  auto branch =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--revision", "feature/x", "--json"}));
+  EXPECT_NE(branch["commit"], tag["commit"]);
+  EXPECT_EQ(read(repo_dir() / "refs" / "feature" / "x"), branch["commit"]);
+  EXPECT_EQ(read(fs::path(branch["snapshot"].get<std::string>()) / "open_clip_model.safetensors"),
+            "dev weights");
+  std::string short_id = tag["commit"].get<std::string>().substr(0, 8);
+  auto by_short = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny@" + short_id, "--json"}));
+  EXPECT_EQ(by_short["commit"], tag["commit"]);
+  EXPECT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny@v1", "--revision", "v2"}).exit_code, 2);
+}
+
+TEST_F(Pull, ReadsACacheLaidOutByPythonWithoutFetching) {
+  // What huggingface_hub leaves after hf_hub_download of both files: blobs, relative links, ref.
+  LocalHubProcess hub(args());
+  std::string commit =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--dry-run", "--json"}))["commit"];
+  fs::path snapshot = repo_dir() / "snapshots" / commit;
+  fs::create_directories(snapshot);
+  fs::create_directories(repo_dir() / "blobs");
+  fs::create_directories(repo_dir() / "refs");
+  std::string weights_sha = sha256(seed_file("open_clip_model.safetensors"));
+  std::string config_sha1 = oclip::git_blob_sha1_hex(seed_file("open_clip_config.json"));
+  std::ofstream(repo_dir() / "blobs" / weights_sha, std::ios::binary)
+      << seed_file("open_clip_model.safetensors");
+  std::ofstream(repo_dir() / "blobs" / config_sha1, std::ios::binary)
+      << seed_file("open_clip_config.json");
+  fs::create_symlink("../../blobs/" + weights_sha, snapshot / "open_clip_model.safetensors");
+  fs::create_symlink("../../blobs/" + config_sha1, snapshot / "open_clip_config.json");
+  std::ofstream(repo_dir() / "refs" / "main") << commit;
+
+  auto out = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"}));
+  EXPECT_EQ(out["bytes_fetched"], 0);
+  ProcessResult offline = oclip(hub, {"pull", "hf-hub:laion/tiny", "--offline"});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
+}
