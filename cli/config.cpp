@@ -170,6 +170,12 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
   config.etag_timeout_s = seconds(env, "HF_HUB_ETAG_TIMEOUT", 10);
   config.download_timeout_s = seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT", 10);
   config.user_agent_origin = env("HF_HUB_USER_AGENT_ORIGIN").value_or("");
+  for (const char* name : {"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"}) {
+    if (auto bundle = non_empty(env, name)) {
+      config.ca_bundle = expand_path(*bundle, env);
+      break;
+    }
+  }
   config.retry_base_s = seconds(env, "OCLIP_RETRY_BASE_SECONDS", 1);
   if (auto retries = non_empty(env, "OCLIP_MAX_RETRIES")) {
     char* end = nullptr;

@@ -22,6 +22,7 @@ struct Config {
   double etag_timeout_s = 10;           // HF_HUB_ETAG_TIMEOUT
   double download_timeout_s = 10;       // HF_HUB_DOWNLOAD_TIMEOUT
   std::string user_agent_origin;        // HF_HUB_USER_AGENT_ORIGIN
+  std::string ca_bundle;  // CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE; empty: the system's
   double retry_base_s =
       1;  // OCLIP_RETRY_BASE_SECONDS: huggingface_hub's 1 s; every wait scales with it
   int max_retries = 5;  // OCLIP_MAX_RETRIES

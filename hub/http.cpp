@@ -119,6 +119,8 @@ HttpResult HttpClient::send(const HttpRequest& request, const BodySink& sink) {
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  // libcurl itself honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+  if (!ca_bundle_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_bundle_.c_str());
   std::string range;
   if (request.range_start) {
     range = std::to_string(*request.range_start) + "-";

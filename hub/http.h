@@ -63,6 +63,7 @@ class HttpClient {
   struct Handle;
   std::unique_ptr<Handle> handle_;
   std::string token_;
+  std::string ca_bundle_;
   std::string user_agent_;
 };
 

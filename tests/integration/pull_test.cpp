@@ -418,3 +418,14 @@ TEST_F(Pull, ReadsACacheLaidOutByPythonWithoutFetching) {
   ProcessResult offline = oclip(hub, {"pull", "hf-hub:laion/tiny", "--offline"});
   EXPECT_EQ(offline.exit_code, 0) << offline.err;
 }
+
+TEST_F(Pull, HonoursProxyVariables) {
+  LocalHubProcess hub(args());
+  // Nothing listens on port 9 of loopback: through that "proxy" every request fails.
+  ProcessResult proxied = oclip(hub, {"pull", "hf-hub:laion/tiny"},
+                                {{"http_proxy", "http://127.0.0.1:9"}, {"OCLIP_MAX_RETRIES", "0"}});
+  EXPECT_EQ(proxied.exit_code, 6) << proxied.err;
+  ProcessResult bypassed = oclip(hub, {"pull", "hf-hub:laion/tiny"},
+                                 {{"http_proxy", "http://127.0.0.1:9"}, {"no_proxy", "127.0.0.1"}});
+  EXPECT_EQ(bypassed.exit_code, 0) << bypassed.err;
+}

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readlinkSync, realpathSync, readdirSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
 
 const hub = await import(pathToFileURL(process.env.HF_HUB_MODULE).href);
 const hubUrl = process.env.HUB_URL;
@@ -80,4 +81,49 @@ test("whoAmI reads the token's identity", async () => {
   const me = await hub.whoAmI({ accessToken: "hf_interop", hubUrl });
   assert.equal(me.name, "alice");
   assert.equal(me.auth.type, "access_token");
+});
+
+const oclip = (args, cache) => {
+  const env = { ...process.env, HF_ENDPOINT: hubUrl, HF_HUB_CACHE: cache };
+  delete env.HF_TOKEN;
+  const run = spawnSync(process.env.OCLIP, args, { env, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout;
+};
+const cdnRequests = () =>
+  readFileSync(process.env.HUB_LOG, "utf8").trim().split("\n").filter((l) => JSON.parse(l).site === "cdn").length;
+
+test("oclip uses a cache filled by @huggingface/hub without refetching", async () => {
+  const cache = join(cacheDir, "..", "js-first");
+  for (const path of ["open_clip_config.json", "open_clip_model.safetensors"]) {
+    await hub.downloadFileToCacheDir({ repo, path, hubUrl, cacheDir: cache });
+  }
+  const before = cdnRequests();
+  const pulled = JSON.parse(oclip(["pull", "hf-hub:laion/tiny", "--json"], cache));
+  assert.equal(pulled.bytes_fetched, 0);
+  assert.equal(cdnRequests(), before);
+  assert.deepEqual(pulled.files.map((f) => f.fetched), [false, false]);
+});
+
+test("@huggingface/hub reads a cache written by oclip", async () => {
+  const cache = join(cacheDir, "..", "oclip-first");
+  const snapshot = oclip(["pull", "hf-hub:laion/tiny", "--all"], cache).trim();
+  const commit = snapshot.split("/").pop();
+  const scan = await hub.scanCacheDir(cache);
+  assert.deepEqual(scan.warnings, []);
+  assert.equal(scan.repos.length, 1);
+  const [cached] = scan.repos;
+  assert.equal(cached.id.name, "laion/tiny");
+  assert.equal(cached.revisions.length, 1);
+  assert.equal(cached.revisions[0].commitOid, commit);
+  assert.deepEqual(cached.revisions[0].refs, ["main"]);  // refs/main holds the bare commit id
+  // Its scanner looks at the top level of a snapshot only.
+  const topLevel = ["open_clip_model.safetensors", "open_clip_config.json", "README.md"];
+  assert.equal(cached.size, topLevel.reduce((n, p) => n + seedBytes(p).length, 0) +
+    readFileSync(join(snapshot, ".gitattributes")).length);
+
+  const before = readFileSync(process.env.HUB_LOG, "utf8").length;
+  const pointer = await hub.downloadFileToCacheDir({ repo, path: "tokenizer/nested/deep.txt", revision: commit, hubUrl, cacheDir: cache });
+  assert.equal(pointer, join(snapshot, "tokenizer/nested/deep.txt"));
+  assert.equal(readFileSync(process.env.HUB_LOG, "utf8").length, before);  // served from oclip's files
 });

@@ -34,6 +34,6 @@ hub_pid=$!
 for _ in $(seq 200); do [[ -s "$work/ports.json" ]] && break; sleep 0.02; done
 api=$(node -p "require('$work/ports.json').api")
 
-HUB_URL="http://127.0.0.1:$api" SEED_DIR="$seed" CACHE_DIR="$work/cache" HUB_LOG="$work/log.jsonl" \
+HUB_URL="http://127.0.0.1:$api" OCLIP="$build/oclip" SEED_DIR="$seed" CACHE_DIR="$work/cache" HUB_LOG="$work/log.jsonl" \
   HF_HUB_MODULE="$npm_dir/node_modules/@huggingface/hub/dist/index.mjs" \
   node --test "$here/hub_client.test.mjs"

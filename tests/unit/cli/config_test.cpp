@@ -179,3 +179,19 @@ TEST(Config, ModelConfigDirsEnvFirstFlagsLast) {
   Config c = resolve({{"OCLIP_MODEL_CONFIG_PATH", "/a::/b"}}, flags);
   EXPECT_EQ(c.model_config_dirs, (std::vector<std::filesystem::path>{"/a", "/b", "/flag"}));
 }
+
+TEST(Config, CaBundleOrder) {
+  EXPECT_EQ(resolve({}).ca_bundle, "");
+  EXPECT_EQ(resolve({{"SSL_CERT_FILE", "/c"}}).ca_bundle, "/c");
+  EXPECT_EQ(resolve({{"SSL_CERT_FILE", "/c"}, {"REQUESTS_CA_BUNDLE", "/b"}}).ca_bundle, "/b");
+  EXPECT_EQ(resolve({{"REQUESTS_CA_BUNDLE", "/b"}, {"CURL_CA_BUNDLE", "~/a"}}).ca_bundle,
+            "/home/u/a");
+}
+
+TEST(Config, RetrySettings) {
+  Config c = resolve({{"OCLIP_RETRY_BASE_SECONDS", "0.25"}, {"OCLIP_MAX_RETRIES", "2"}});
+  EXPECT_DOUBLE_EQ(c.retry_base_s, 0.25);
+  EXPECT_EQ(c.max_retries, 2);
+  EXPECT_EQ(resolve({}).max_retries, 5);
+  EXPECT_THROW(resolve({{"OCLIP_MAX_RETRIES", "many"}}), oclip::Error);
+}
