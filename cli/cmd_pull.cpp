@@ -25,7 +25,32 @@ struct Options {
   bool force = false;
   bool dry_run = false;
   bool offline = false;
+  int jobs = 4;
+  std::string split_size = "16M";
+  std::string limit_rate;
 };
+
+// "123", "64K", "16M", "1G" (powers of 1024, as curl's --limit-rate).
+uint64_t parse_size(const std::string& text, const std::string& flag) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  double scale = unit.empty()                 ? 1
+                 : unit == "K" || unit == "k" ? 1024
+                 : unit == "M" || unit == "m" ? 1 << 20
+                 : unit == "G" || unit == "g" ? 1 << 30
+                                              : -1;
+  if (used == 0 || scale < 0 || !(value > 0)) {
+    throw Error(ErrorKind::Usage,
+                flag + " takes a size such as 512K, 16M or 1G, not '" + text + "'");
+  }
+  return static_cast<uint64_t>(value * scale);
+}
 
 // hf-hub:org/name[@rev], or a built-in name with --pretrained TAG.
 hub::PullOptions plan(const Config& config, const Options& options) {
@@ -68,6 +93,10 @@ hub::PullOptions plan(const Config& config, const Options& options) {
   pull.exclude = options.exclude;
   pull.force = options.force;
   pull.dry_run = options.dry_run;
+  pull.transfer.streams = options.jobs;
+  pull.transfer.part_bytes = parse_size(options.split_size, "--split-size");
+  if (!options.limit_rate.empty())
+    pull.transfer.rate_limit = parse_size(options.limit_rate, "--limit-rate");
   return pull;
 }
 
@@ -89,10 +118,13 @@ int pull(const Config& global, const Options& options) {
 
   ProgressLine progress(config.progress && !options.dry_run, system_clock());
   auto started = std::chrono::steady_clock::now();
-  hub::PullResult result = hub::pull(
-      config, api, cache, request,
-      [&](const hub::TreeEntry& file) { progress.start(file.path, file.size); },
-      [&](uint64_t bytes) { progress.add(bytes); });
+  hub::PullEvents events;
+  events.file_started = [&](const hub::TreeEntry& file) { progress.start(file.path, file.size); };
+  events.bytes = [&](uint64_t bytes) { progress.add(bytes); };
+  events.waiting = [&](const std::string& message) {
+    if (config.verbosity >= 0) std::cerr << message << "\n";
+  };
+  hub::PullResult result = hub::pull(config, api, http, cache, request, events);
   progress.finish();
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -148,6 +180,11 @@ Command add_pull_command(CLI::App& parent) {
   app->add_flag("--force", options->force, "Fetch again even what is cached");
   app->add_flag("--dry-run", options->dry_run, "Show what would be fetched, change nothing");
   app->add_flag("--offline", options->offline, "Use the cache only (as HF_HUB_OFFLINE=1)");
+  app->add_option("--jobs", options->jobs, "Parallel range requests per large file (default 4)")
+      ->check(CLI::Range(1, 32));
+  app->add_option("--split-size", options->split_size, "Size of each range request (default 16M)");
+  app->add_option("--limit-rate", options->limit_rate,
+                  "Cap on download speed, e.g. 10M (bytes per second)");
   app->footer("Example: oclip pull ViT-B-32 --pretrained laion2b_s34b_b79k");
   return {app, [options](const Config& config) { return pull(config, *options); }};
 }

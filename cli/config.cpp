@@ -170,6 +170,8 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
   config.etag_timeout_s = seconds(env, "HF_HUB_ETAG_TIMEOUT", 10);
   config.download_timeout_s = seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT", 10);
   config.user_agent_origin = env("HF_HUB_USER_AGENT_ORIGIN").value_or("");
+  config.use_locks = !env_true(env("OCLIP_DISABLE_LOCKS"));
+  config.lock_timeout_s = seconds(env, "OCLIP_LOCK_TIMEOUT", 600);
   for (const char* name : {"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"}) {
     if (auto bundle = non_empty(env, name)) {
       config.ca_bundle = expand_path(*bundle, env);

@@ -22,10 +22,14 @@ struct Config {
   double etag_timeout_s = 10;           // HF_HUB_ETAG_TIMEOUT
   double download_timeout_s = 10;       // HF_HUB_DOWNLOAD_TIMEOUT
   std::string user_agent_origin;        // HF_HUB_USER_AGENT_ORIGIN
-  std::string ca_bundle;  // CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE; empty: the system's
-  double retry_base_s =
-      1;  // OCLIP_RETRY_BASE_SECONDS: huggingface_hub's 1 s; every wait scales with it
+  // CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE or SSL_CERT_FILE; empty: the system's.
+  std::string ca_bundle;
+  // OCLIP_RETRY_BASE_SECONDS: huggingface_hub's 1 s; every retry wait scales with it.
+  double retry_base_s = 1;
   int max_retries = 5;  // OCLIP_MAX_RETRIES
+  // OCLIP_DISABLE_LOCKS turns locking off, as on file systems whose locks silently lie.
+  bool use_locks = true;
+  double lock_timeout_s = 600;  // OCLIP_LOCK_TIMEOUT
 
   bool progress = true;  // false with HF_HUB_DISABLE_PROGRESS_BARS, -q or no terminal
   bool color = true;     // false with NO_COLOR, --no-color or no terminal

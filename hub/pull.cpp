@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "hub/blob_lock.h"
 #include "hub/download.h"
 
 namespace oclip::hub {
@@ -60,6 +61,37 @@ std::optional<PullResult> from_cache(const HubCache& cache, const PullOptions& o
   result.snapshot = cache.snapshot_dir(repo, commit);
   result.from_cache_only = true;
   return result;
+}
+
+uint64_t fetch_file(const Config& config, HubApi& api, const HttpClient& http,
+                    const HubCache& cache, const PullOptions& options, const TreeEntry& file,
+                    const std::string& commit, const ByteProgress& progress) {
+  const RepoRef& repo = options.repo;
+  auto resolve = [&] { return api.file_metadata(repo, commit, file.path); };
+  FileMetadata meta = resolve();
+  if (meta.etag != file.etag() || meta.size != file.size) {
+    throw Error(ErrorKind::Integrity, "the Hub's listing and its resolve answer disagree on " +
+                                          file.path + " (" + file.etag() + " vs " + meta.etag +
+                                          ")");
+  }
+  // LFS content from storage goes in parallel ranges into a resumable partial; regular files
+  // (small, from the Hub itself) in one stream.
+  if (meta.is_lfs() && origin_of(meta.location) != origin_of(config.endpoint)) {
+    uint64_t fetched = 0;
+    for (int whole_file_try = 0; whole_file_try < 2; ++whole_file_try) {
+      try {
+        auto ranged = download_blob_ranged(api, http, config, cache, repo, meta, resolve, progress,
+                                           options.transfer);
+        if (!ranged) break;  // the server ignores Range: one stream below
+        return fetched + ranged->bytes_fetched;
+      } catch (const Error& e) {
+        // Corruption in transit shows only in the whole-file hash: fetch once more, then fail.
+        if (e.kind() != ErrorKind::Integrity || whole_file_try == 1) throw;
+        fetched += meta.size;
+      }
+    }
+  }
+  return download_blob(api, cache, repo, meta, resolve, progress).bytes_fetched;
 }
 
 }  // namespace
@@ -122,9 +154,8 @@ std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
   return kept;
 }
 
-PullResult pull(const Config& config, HubApi& api, const HubCache& cache,
-                const PullOptions& options, const FileStarted& on_file,
-                const ByteProgress& progress) {
+PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const HubCache& cache,
+                const PullOptions& options, const PullEvents& events) {
   const RepoRef& repo = options.repo;
   if (auto commit = cache.commit_for(repo, options.revision)) {
     bool pinned = is_commit_id(options.revision);
@@ -158,17 +189,19 @@ PullResult pull(const Config& config, HubApi& api, const HubCache& cache,
       continue;
     }
     if (options.force || !std::filesystem::exists(cache.blob(repo, file.etag()))) {
-      if (on_file) on_file(file);
-      auto resolve = [&] { return api.file_metadata(repo, result.commit, file.path); };
-      FileMetadata meta = resolve();
-      if (meta.etag != file.etag() || meta.size != file.size) {
-        throw Error(ErrorKind::Integrity, "the Hub's listing and its resolve answer disagree on " +
-                                              file.path + " (" + file.etag() + " vs " + meta.etag +
-                                              ")");
+      std::optional<BlobLock> lock;
+      if (config.use_locks) {
+        lock.emplace(BlobLock::acquire(
+            cache.root() / ".locks" / repo_folder_name(repo) / (file.etag() + ".lock"),
+            config.lock_timeout_s, system_clock(), events.waiting));
       }
-      BlobFetch fetch = download_blob(api, cache, repo, meta, resolve, progress);
-      result.bytes_fetched += fetch.bytes_fetched;
-      pulled.fetched = true;
+      // Another process may have finished it while we waited.
+      if (options.force || !std::filesystem::exists(cache.blob(repo, file.etag()))) {
+        if (events.file_started) events.file_started(file);
+        result.bytes_fetched +=
+            fetch_file(config, api, http, cache, options, file, result.commit, events.bytes);
+        pulled.fetched = true;
+      }
     }
     cache.link(repo, result.commit, file.path, file.etag());
     result.files.push_back(pulled);

@@ -11,6 +11,7 @@
 #include "hub/cache.h"
 #include "hub/download.h"
 #include "hub/hub_api.h"
+#include "hub/ranged_download.h"
 
 namespace oclip::hub {
 
@@ -23,6 +24,7 @@ struct PullOptions {
   std::vector<std::string> exclude;  // ignore_patterns
   bool force = false;                // refetch even what is cached
   bool dry_run = false;              // plan only
+  TransferSettings transfer;
 };
 
 struct PulledFile {
@@ -55,10 +57,13 @@ bool path_selected(const std::string& path, const std::vector<std::string>& incl
 std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
                                     const PullOptions& options);
 
-using FileStarted = std::function<void(const TreeEntry& file)>;
+struct PullEvents {
+  std::function<void(const TreeEntry& file)> file_started;
+  ByteProgress bytes;
+  std::function<void(const std::string& message)> waiting;  // for another process's lock
+};
 
-PullResult pull(const Config& config, HubApi& api, const HubCache& cache,
-                const PullOptions& options, const FileStarted& on_file,
-                const ByteProgress& progress);
+PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const HubCache& cache,
+                const PullOptions& options, const PullEvents& events);
 
 }  // namespace oclip::hub

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/hash.h"
 #include "tests/support/local_hub_process.h"
@@ -96,7 +98,8 @@ TEST_F(Pull, WritesTheSharedCacheLayout) {
   }
   for (const auto& e : fs::directory_iterator(cache())) {  // nothing but repos and the tag
     std::string name = e.path().filename().string();
-    EXPECT_TRUE(name == "CACHEDIR.TAG" || name.rfind("models--", 0) == 0) << name;
+    EXPECT_TRUE(name == "CACHEDIR.TAG" || name == ".locks" || name.rfind("models--", 0) == 0)
+        << name;
   }
 }
 
@@ -255,7 +258,7 @@ TEST_F(Pull, ResumesWithRangeAfterADroppedConnection) {
   ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto resumed = [](const auto& l) {
-    return l["site"] == "cdn" && l["range"] == "bytes=250000-" && l["status"] == 206;
+    return l["site"] == "cdn" && l["range"] == "bytes=250000-599999" && l["status"] == 206;
   };
   auto log = hub.log_when([&](const auto& lines) { return count_if(lines, resumed) > 0; });
   EXPECT_EQ(count_if(log, resumed), 1u);
@@ -263,17 +266,32 @@ TEST_F(Pull, ResumesWithRangeAfterADroppedConnection) {
             600'000u + seed_file("open_clip_config.json").size());
 }
 
-TEST_F(Pull, RestartsWhenARangeIsIgnored) {
-  LocalHubProcess hub(
-      args({"--fault", "drop=250000,site=cdn,times=1", "--fault", "ignore-range,site=cdn"}));
+TEST_F(Pull, FallsBackToOneStreamWhenRangesAreIgnored) {
+  LocalHubProcess hub(args({"--fault", "ignore-range,site=cdn"}));
   ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  auto ignored = [](const auto& l) { return l["range"] == "bytes=250000-" && l["status"] == 200; };
+  auto ignored = [](const auto& l) {
+    return l["site"] == "cdn" && l["range"] != "" && l["status"] == 200;
+  };
   auto log = hub.log_when([&](const auto& lines) { return count_if(lines, ignored) > 0; });
-  EXPECT_EQ(count_if(log, ignored), 1u);
+  EXPECT_GE(count_if(log, ignored), 1u);
   fs::path snapshot = json_of(result)["snapshot"].get<std::string>();
   EXPECT_EQ(read(snapshot / "open_clip_model.safetensors"),
             seed_file("open_clip_model.safetensors"));
+}
+
+TEST_F(Pull, RestartsWhenAResumeRangeIsIgnored) {
+  // The config is a regular file, served by the Hub itself in one stream.
+  LocalHubProcess hub(
+      args({"--fault", "drop=20,site=api,path=/api/resolve-cache/*,method=GET,times=1", "--fault",
+            "ignore-range,site=api"}));
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto ignored = [](const auto& l) { return l["range"] == "bytes=20-" && l["status"] == 200; };
+  auto log = hub.log_when([&](const auto& lines) { return count_if(lines, ignored) > 0; });
+  EXPECT_EQ(count_if(log, ignored), 1u);
+  fs::path snapshot = json_of(result)["snapshot"].get<std::string>();
+  EXPECT_EQ(read(snapshot / "open_clip_config.json"), seed_file("open_clip_config.json"));
 }
 
 TEST_F(Pull, RefetchesOnceAfterCorruption) {
@@ -428,4 +446,150 @@ TEST_F(Pull, HonoursProxyVariables) {
   ProcessResult bypassed = oclip(hub, {"pull", "hf-hub:laion/tiny"},
                                  {{"http_proxy", "http://127.0.0.1:9"}, {"no_proxy", "127.0.0.1"}});
   EXPECT_EQ(bypassed.exit_code, 0) << bypassed.err;
+}
+
+namespace {
+
+// Journals of partial downloads in a blobs folder, and how many ranges each vouches for.
+size_t journal_ranges(const fs::path& blobs) {
+  size_t ranges = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(blobs, ec)) {
+    if (e.path().string().find(".journal.incomplete") == std::string::npos) continue;
+    std::ifstream in(e.path());
+    for (std::string line; std::getline(in, line);) ranges += line.rfind("range ", 0) == 0;
+  }
+  return ranges;
+}
+
+std::vector<std::string> oclip_env_argv(const LocalHubProcess& hub, const fs::path& home,
+                                        std::vector<std::string> args,
+                                        std::vector<std::string> env = {}) {
+  std::vector<std::string> argv = {"env", "HF_ENDPOINT=" + hub.api(), "HF_HOME=" + home.string(),
+                                   "OCLIP_RETRY_BASE_SECONDS=0.01"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(oclip_binary());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+}  // namespace
+
+TEST_F(Pull, FetchesLargeFilesAsParallelRanges) {
+  LocalHubProcess hub(args());
+  ProcessResult result =
+      oclip(hub, {"pull", "hf-hub:laion/tiny", "--split-size", "64K", "--jobs", "4"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto ranged = [](const auto& l) { return l["site"] == "cdn" && l["status"] == 206; };
+  auto log = hub.log_when([&](const auto& lines) { return count_if(lines, ranged) >= 10; });
+  EXPECT_EQ(count_if(log, ranged), 10u);  // 600,000 bytes in 64 KiB parts
+  EXPECT_EQ(count_if(log, [](const auto& l) { return l["range"] == "bytes=589824-599999"; }), 1u);
+  fs::path snapshot = result.out.substr(0, result.out.size() - 1);
+  EXPECT_EQ(read(snapshot / "open_clip_model.safetensors"),
+            seed_file("open_clip_model.safetensors"));
+}
+
+TEST_F(Pull, KilledPullResumesFromItsJournal) {
+  LocalHubProcess hub(args({"--fault", "throttle=100,site=cdn"}));
+  fs::path blobs = repo_dir() / "blobs";
+  {
+    ChildProcess first(
+        oclip_env_argv(hub, home_.path(),
+                       {"pull", "hf-hub:laion/tiny", "--split-size", "64K", "--jobs", "2"}),
+        (home_.path() / "first.out").string());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (journal_ranges(blobs) < 3 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_GE(journal_ranges(blobs), 3u);
+    first.kill_hard();
+  }
+  size_t kept = journal_ranges(blobs);
+  ProcessResult second =
+      oclip(hub, {"pull", "hf-hub:laion/tiny", "--split-size", "64K", "--jobs", "4", "--json"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  // The second run asked only for what the first had not finished.
+  EXPECT_LE(json_of(second)["bytes_fetched"].get<uint64_t>(), 600'000u - (kept - 2) * 65536u);
+  auto log = hub.log_when([](const auto& lines) {
+    return count_if(lines, [](const auto& l) { return l["range"] == "bytes=0-65535"; }) >= 1;
+  });
+  EXPECT_EQ(count_if(log, [](const auto& l) { return l["range"] == "bytes=0-65535"; }), 1u);
+  fs::path snapshot = json_of(second)["snapshot"].get<std::string>();
+  EXPECT_EQ(sha256(read(snapshot / "open_clip_model.safetensors")),
+            sha256(seed_file("open_clip_model.safetensors")));
+  for (const auto& e : fs::directory_iterator(blobs)) {
+    EXPECT_EQ(e.path().string().find(".incomplete"), std::string::npos) << e.path();
+  }
+}
+
+TEST_F(Pull, DamagedPartialRangeIsFetchedAgain) {
+  LocalHubProcess hub(args({"--fault", "throttle=100,site=cdn"}));
+  fs::path blobs = repo_dir() / "blobs";
+  {
+    ChildProcess first(
+        oclip_env_argv(hub, home_.path(),
+                       {"pull", "hf-hub:laion/tiny", "--split-size", "64K", "--jobs", "1"}),
+        (home_.path() / "first.out").string());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (journal_ranges(blobs) < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    first.kill_hard();
+  }
+  ASSERT_GE(journal_ranges(blobs), 2u);
+  // Flip a byte inside the first recorded range, as a torn write would.
+  for (const auto& e : fs::directory_iterator(blobs)) {
+    std::string name = e.path().string();
+    if (name.find(".oclip-") == std::string::npos || name.find(".journal.") != std::string::npos)
+      continue;
+    std::fstream partial(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    partial.seekp(100);
+    partial.put(static_cast<char>(seed_file("open_clip_model.safetensors")[100] ^ 0xff));
+  }
+  ProcessResult second =
+      oclip(hub, {"pull", "hf-hub:laion/tiny", "--split-size", "64K", "--jobs", "4"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  auto first_range = [](const auto& l) { return l["range"] == "bytes=0-65535"; };
+  EXPECT_EQ(
+      count_if(hub.log_when([&](const auto& lines) { return count_if(lines, first_range) >= 2; }),
+               first_range),
+      2u);
+  fs::path snapshot = second.out.substr(0, second.out.size() - 1);
+  EXPECT_EQ(read(snapshot / "open_clip_model.safetensors"),
+            seed_file("open_clip_model.safetensors"));
+}
+
+TEST_F(Pull, ConcurrentPullsWithoutWorkingLocksAllSucceed) {
+  LocalHubProcess hub(args({"--fault", "throttle=400,site=cdn"}));
+  std::vector<std::unique_ptr<ChildProcess>> pulls;
+  for (int i = 0; i < 4; ++i) {
+    pulls.push_back(std::make_unique<ChildProcess>(
+        oclip_env_argv(hub, home_.path(), {"pull", "hf-hub:laion/tiny", "--split-size", "64K"},
+                       {"OCLIP_DISABLE_LOCKS=1"}),
+        (home_.path() / ("pull" + std::to_string(i) + ".out")).string()));
+  }
+  for (auto& p : pulls) EXPECT_EQ(p->wait(), 0);
+  std::string weights = sha256(seed_file("open_clip_model.safetensors"));
+  EXPECT_EQ(sha256(read(repo_dir() / "blobs" / weights)), weights);
+  for (const auto& e : fs::directory_iterator(repo_dir() / "blobs")) {
+    EXPECT_EQ(e.path().string().find(".incomplete"), std::string::npos) << e.path();
+  }
+}
+
+TEST_F(Pull, ConcurrentPullsWithLocksDownloadOnce) {
+  LocalHubProcess hub(args({"--fault", "throttle=400,site=cdn"}));
+  std::vector<std::unique_ptr<ChildProcess>> pulls;
+  for (int i = 0; i < 4; ++i) {
+    pulls.push_back(std::make_unique<ChildProcess>(
+        oclip_env_argv(hub, home_.path(), {"pull", "hf-hub:laion/tiny", "--split-size", "64K"}),
+        (home_.path() / ("pull" + std::to_string(i) + ".out")).string()));
+  }
+  for (auto& p : pulls) EXPECT_EQ(p->wait(), 0);
+  uint64_t cdn_bytes = 0;
+  for (const auto& l : hub.log()) {
+    if (l["site"] == "cdn") cdn_bytes += l["bytes"].get<uint64_t>();
+  }
+  EXPECT_EQ(cdn_bytes, 600'000u);
+  std::string weights = sha256(seed_file("open_clip_model.safetensors"));
+  EXPECT_EQ(sha256(read(repo_dir() / "blobs" / weights)), weights);
 }

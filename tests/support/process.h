@@ -31,7 +31,9 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
   bool running();
-  int terminate();
+  int terminate();   // SIGTERM, then wait
+  void kill_hard();  // SIGKILL: no chance to clean up, as after a crash
+  int wait();        // exit code
 
  private:
   pid_t pid_ = -1;

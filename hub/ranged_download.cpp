@@ -1,0 +1,284 @@
+#include "hub/ranged_download.h"
+
+#include <curl/curl.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <deque>
+#include <list>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "hub/resume_journal.h"
+
+namespace oclip::hub {
+namespace {
+
+struct Part {
+  uint64_t start;
+  uint64_t end;  // exclusive
+};
+
+struct Transfer {
+  Part part;
+  uint64_t received = 0;
+  uint32_t crc = 0;
+  long status = 0;
+  bool wrong_range = false;
+  bool write_failed = false;
+  int fd = -1;
+  const ByteProgress* progress = nullptr;
+  uint64_t* bytes_fetched = nullptr;
+  std::string range;
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+};
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) {
+    size_t space = line.find(' ');
+    t->status = space == std::string::npos ? 0 : std::atol(line.c_str() + space + 1);
+  } else if (line.size() > 14 && ::strncasecmp(line.c_str(), "Content-Range:", 14) == 0) {
+    // "bytes START-END/TOTAL": the start must be ours, or the bytes go to the wrong place.
+    size_t digits = line.find_first_of("0123456789");
+    t->wrong_range =
+        digits == std::string::npos || std::stoull(line.substr(digits)) != t->part.start;
+  }
+  return size * count;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  if (t->status != 206 || t->wrong_range) return 0;  // abort; handled on completion
+  if (t->received + n > t->part.end - t->part.start) return 0;
+  off_t at = static_cast<off_t>(t->part.start + t->received);
+  for (size_t done = 0; done < n;) {
+    ssize_t w = ::pwrite(t->fd, data + done, n - done, at + static_cast<off_t>(done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      t->write_failed = true;
+      return 0;
+    }
+    done += static_cast<size_t>(w);
+  }
+  t->crc = crc32_of(t->crc, data, n);
+  t->received += n;
+  *t->bytes_fetched += n;
+  if (*t->progress) (*t->progress)(n);
+  return n;
+}
+
+// The parts of [0, size) not yet done, cut to at most `part_bytes`.
+std::deque<Part> missing_parts(const std::map<uint64_t, DoneRange>& done, uint64_t size,
+                               uint64_t part_bytes) {
+  std::deque<Part> parts;
+  uint64_t at = 0;
+  auto cut = [&](uint64_t from, uint64_t to) {
+    for (uint64_t s = from; s < to; s += part_bytes)
+      parts.push_back({s, std::min(to, s + part_bytes)});
+  };
+  for (const auto& [start, range] : done) {
+    if (start > at) cut(at, start);
+    at = std::max(at, range.end);
+  }
+  if (at < size) cut(at, size);
+  return parts;
+}
+
+// sha256 over the contiguous done prefix, read back from the page cache as ranges complete.
+class PrefixHasher {
+ public:
+  PrefixHasher(int fd, uint64_t size)
+      : fd_(fd), size_(size), digest_(DigestStream::Kind::Sha256, size) {}
+
+  void advance(const std::map<uint64_t, DoneRange>& done) {
+    for (auto it = done.find(hashed_); it != done.end() && hashed_ < size_;
+         it = done.find(hashed_)) {
+      std::vector<char>& buffer = buffer_;
+      buffer.resize(1 << 20);
+      for (uint64_t at = it->second.start; at < it->second.end;) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), it->second.end - at));
+        ssize_t n = ::pread(fd_, buffer.data(), want, static_cast<off_t>(at));
+        if (n <= 0) throw Error(ErrorKind::Io, "cannot read back a partial download");
+        digest_.update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+        at += static_cast<uint64_t>(n);
+      }
+      hashed_ = it->second.end;
+    }
+  }
+  uint64_t hashed() const { return hashed_; }
+  std::string hex() { return digest_.hex_digest(); }
+
+ private:
+  int fd_;
+  uint64_t size_;
+  uint64_t hashed_ = 0;
+  DigestStream digest_;
+  std::vector<char> buffer_;
+};
+
+}  // namespace
+
+std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& http,
+                                              const Config& config, const HubCache& cache,
+                                              const RepoRef& repo, FileMetadata meta,
+                                              const std::function<FileMetadata()>& refresh,
+                                              const ByteProgress& progress,
+                                              const TransferSettings& settings) {
+  BlobFetch stats;
+  ResumeJournal journal = ResumeJournal::open(cache.repo_dir(repo) / "blobs", meta.etag, meta.size);
+  if (journal.resumed_bytes() > 0 && progress) progress(journal.resumed_bytes());
+  PrefixHasher hasher(journal.fd(), meta.size);
+  hasher.advance(journal.done());
+  std::deque<Part> todo =
+      missing_parts(journal.done(), meta.size, std::max<uint64_t>(settings.part_bytes, 1));
+
+  std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(),
+                                                              curl_multi_cleanup);
+  curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
+                    static_cast<long>(settings.streams));
+  std::list<Transfer> active;
+  int failures = 0;
+  int refreshes = 0;
+  int streams = std::max(1, settings.streams);
+  curl_off_t per_stream_rate =
+      settings.rate_limit ? static_cast<curl_off_t>(settings.rate_limit / streams) : 0;
+
+  auto start_transfer = [&](Part part) {
+    Transfer& t = active.emplace_back();
+    t.part = part;
+    t.fd = journal.fd();
+    t.progress = &progress;
+    t.bytes_fetched = &stats.bytes_fetched;
+    t.crc = crc32_of(0, nullptr, 0);
+    t.range = std::to_string(part.start) + "-" + std::to_string(part.end - 1);
+    t.easy = curl_easy_init();
+    t.headers = curl_slist_append(nullptr, "Accept-Encoding: identity");
+    CURL* e = t.easy;
+    curl_easy_setopt(e, CURLOPT_URL, meta.location.c_str());
+    curl_easy_setopt(e, CURLOPT_RANGE, t.range.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);  // never a token: this is storage
+    curl_easy_setopt(e, CURLOPT_USERAGENT, http.user_agent().c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.etag_timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                     std::max(1L, static_cast<long>(config.download_timeout_s)));
+    if (!config.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config.ca_bundle.c_str());
+    if (per_stream_rate > 0) curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, per_stream_rate);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    curl_multi_add_handle(multi.get(), e);
+  };
+  auto end_transfer = [&](Transfer& t) {
+    curl_multi_remove_handle(multi.get(), t.easy);
+    curl_easy_cleanup(t.easy);
+    curl_slist_free_all(t.headers);
+  };
+  auto cleanup_all = [&] {
+    for (Transfer& t : active) end_transfer(t);
+    active.clear();
+  };
+
+  try {
+    while (!todo.empty() || !active.empty()) {
+      while (static_cast<int>(active.size()) < streams && !todo.empty()) {
+        start_transfer(todo.front());
+        todo.pop_front();
+      }
+      int running = 0;
+      curl_multi_perform(multi.get(), &running);
+      curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+      curl_multi_perform(multi.get(), &running);
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        Transfer* t = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+        CURLcode code = msg->data.result;
+        Part part = t->part;
+        uint64_t length = part.end - part.start;
+        bool complete =
+            code == CURLE_OK && t->status == 206 && !t->wrong_range && t->received == length;
+        if (t->received > 0 && !t->wrong_range) {
+          // Keep what arrived, even from a failed transfer: it is checksummed like the rest.
+          journal.record({part.start, part.start + t->received, t->crc});
+          hasher.advance(journal.done());
+        }
+        HttpResult result;
+        result.status = t->status;
+        if (code != CURLE_OK && !(t->status != 206 && t->status != 0))
+          result.transport_error = curl_easy_strerror(code);
+        bool write_failed = t->write_failed;
+        long status = t->status;
+        bool ignored_range = status == 200;
+        uint64_t received = t->received;
+        bool wrong_range = t->wrong_range;
+        end_transfer(*t);
+        active.remove_if([&](const Transfer& x) { return &x == t; });
+
+        if (complete) continue;
+        if (write_failed)
+          throw Error(ErrorKind::Io, "cannot write " + journal.data_path().string());
+        if (ignored_range) {
+          cleanup_all();
+          return std::nullopt;
+        }
+        todo.push_front({part.start + (wrong_range ? 0 : received), part.end});
+        if (wrong_range) continue;
+        if (status == 403 && refreshes < 3) {
+          ++refreshes;
+          FileMetadata fresh = refresh();
+          if (fresh.etag != meta.etag || fresh.size != meta.size) {
+            throw Error(ErrorKind::Integrity, "the file changed on the Hub during the download");
+          }
+          meta.location = fresh.location;
+          continue;
+        }
+        if (result.ok() && !api.is_retryable(result) && result.status != 206 &&
+            result.status != 0) {
+          throw api.error_for(result, meta.location, repo, "file");
+        }
+        if (received > 0) {
+          failures = 0;  // progress: not charged, as in huggingface_hub
+          ++stats.resumes;
+          continue;
+        }
+        if (++failures > api.max_retries())
+          throw api.error_for(result, meta.location, repo, "file");
+        api.backoff(failures - 1, result);
+      }
+    }
+  } catch (...) {
+    cleanup_all();
+    throw;
+  }
+
+  hasher.advance(journal.done());
+  std::string got = hasher.hex();
+  if (hasher.hashed() != meta.size || got != meta.etag) {
+    journal.discard();  // wrong content: never resume from it
+    throw Error(ErrorKind::Integrity, "sha256 mismatch for " + url_for_display(meta.location) +
+                                          ": expected " + meta.etag + ", got " + got)
+        .with_url(url_for_display(meta.location));
+  }
+  if (::fsync(journal.fd()) != 0)
+    throw Error(ErrorKind::Io, "cannot flush " + journal.data_path().string());
+  std::filesystem::path target = cache.blob(repo, meta.etag);
+  if (::rename(journal.data_path().c_str(), target.c_str()) != 0) {
+    throw Error(ErrorKind::Io, "cannot publish " + target.string());
+  }
+  journal.finish();
+  return stats;
+}
+
+}  // namespace oclip::hub
