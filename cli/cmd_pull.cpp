@@ -108,6 +108,26 @@ std::string file_sha256(const hub::HubCache& cache, const hub::RepoRef& repo,
   return std::filesystem::exists(blob, ec) ? sha256_hex(read_file(blob)) : "";
 }
 
+nlohmann::ordered_json result_json(const hub::HubCache& cache, const hub::PullResult& result,
+                                   bool dry_run) {
+  hub::RepoRef repo;
+  repo.id = result.repo_id;
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const hub::PulledFile& f : result.files) {
+    nlohmann::ordered_json row = {{"path", f.path}, {"size", f.size}, {"etag", f.etag}};
+    if (!dry_run) row["sha256"] = file_sha256(cache, repo, f);
+    row[dry_run ? "would_fetch" : "fetched"] = f.fetched;
+    files.push_back(row);
+  }
+  return {{"repo", result.repo_id},
+          {"revision", result.revision},
+          {"commit", result.commit},
+          {"snapshot", result.snapshot.string()},
+          {"files", files},
+          {"bytes_fetched", result.bytes_fetched},
+          {"network", !result.from_cache_only}};
+}
+
 int pull(const Config& global, const Options& options) {
   Config config = global;
   config.offline |= options.offline;
@@ -130,21 +150,14 @@ int pull(const Config& global, const Options& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (config.json) {
-    nlohmann::ordered_json files = nlohmann::ordered_json::array();
-    for (const hub::PulledFile& f : result.files) {
-      nlohmann::ordered_json row = {{"path", f.path}, {"size", f.size}, {"etag", f.etag}};
-      if (!options.dry_run) row["sha256"] = file_sha256(cache, request.repo, f);
-      row[options.dry_run ? "would_fetch" : "fetched"] = f.fetched;
-      files.push_back(row);
-    }
-    print_json({{"repo", result.repo_id},
-                {"revision", result.revision},
-                {"commit", result.commit},
-                {"snapshot", result.snapshot.string()},
-                {"files", files},
-                {"bytes_fetched", result.bytes_fetched},
-                {"seconds", seconds},
-                {"network", !result.from_cache_only}});
+    nlohmann::ordered_json out = result_json(cache, result, options.dry_run);
+    nlohmann::ordered_json dependencies = nlohmann::ordered_json::array();
+    for (const hub::PullResult& d : result.dependencies)
+      dependencies.push_back(result_json(cache, d, false));
+    out["dependencies"] = dependencies;
+    out["bytes_fetched"] = result.bytes_fetched;
+    out["seconds"] = seconds;
+    print_json(out);
     return 0;
   }
   if (options.dry_run) {

@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "hub/blob_lock.h"
@@ -35,7 +37,9 @@ std::string join(const std::vector<std::string>& items) {
 // of a full commit id (or offline) make no request at all.
 std::optional<PullResult> from_cache(const HubCache& cache, const PullOptions& options,
                                      const std::string& commit) {
-  if (options.all || !options.include.empty() || options.force) return std::nullopt;
+  if (options.all || !options.include.empty() || !options.optional_files.empty() || options.force) {
+    return std::nullopt;
+  }
   const RepoRef& repo = options.repo;
   if (!cache.has_file(repo, commit, kConfigFile)) return std::nullopt;
   PullResult result;
@@ -122,6 +126,12 @@ bool path_selected(const std::string& path, const std::vector<std::string>& incl
 std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
                                     const PullOptions& options) {
   std::vector<TreeEntry> chosen;
+  if (!options.optional_files.empty()) {
+    for (const std::string& name : options.optional_files) {
+      if (const TreeEntry* e = find(listing, name)) chosen.push_back(*e);
+    }
+    return chosen;
+  }
   if (options.all || !options.include.empty()) {
     for (const TreeEntry& e : listing) {
       if (path_selected(e.path, options.include, options.exclude)) chosen.push_back(e);
@@ -154,8 +164,84 @@ std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
   return kept;
 }
 
+namespace {
+
+// The files AutoTokenizer may read; a repo has some of them.
+const std::vector<std::string> kTokenizerFiles = {"tokenizer_config.json",
+                                                  "tokenizer.json",
+                                                  "special_tokens_map.json",
+                                                  "added_tokens.json",
+                                                  "vocab.json",
+                                                  "merges.txt",
+                                                  "vocab.txt",
+                                                  "spiece.model",
+                                                  "sentencepiece.bpe.model",
+                                                  "tokenizer.model"};
+
+struct Dependency {
+  std::string repo_id;
+  std::vector<std::string> files;
+};
+
+// Other repos open_clip reads when it loads this config (open-clip.md §6.5, §9): the HF
+// tokenizer, and an HF text tower's config.json.
+std::vector<Dependency> dependencies_of(const std::filesystem::path& config_file) {
+  std::vector<Dependency> out;
+  std::ifstream in(config_file);
+  auto config = nlohmann::json::parse(in, nullptr, false);
+  if (!config.is_object()) {
+    throw Error(ErrorKind::Format, "open_clip_config.json is not valid JSON")
+        .with_file(config_file.string());
+  }
+  const auto& text = config.value("model_cfg", nlohmann::json::object())
+                         .value("text_cfg", nlohmann::json::object());
+  auto name_of = [&](const char* key) {
+    return text.contains(key) && text[key].is_string() ? text[key].get<std::string>()
+                                                       : std::string();
+  };
+  std::string tokenizer = name_of("hf_tokenizer_name");
+  std::string text_model = name_of("hf_model_name");
+  if (!tokenizer.empty()) out.push_back({tokenizer, kTokenizerFiles});
+  if (!text_model.empty()) {
+    if (text_model == tokenizer) {
+      out.back().files.push_back("config.json");
+    } else {
+      out.push_back({text_model, {"config.json"}});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const HubCache& cache,
                 const PullOptions& options, const PullEvents& events) {
+  PullResult result = pull_repo(config, api, http, cache, options, events);
+  if (options.dry_run || !options.optional_files.empty() || result.from_cache_only) return result;
+  auto config_file = std::find_if(result.files.begin(), result.files.end(),
+                                  [](const PulledFile& f) { return f.path == kConfigFile; });
+  if (config_file == result.files.end()) return result;
+  for (const Dependency& dependency : dependencies_of(result.snapshot / kConfigFile)) {
+    PullOptions sub;
+    sub.repo.id = dependency.repo_id;
+    if (auto problem = repo_id_problem(sub.repo.id)) {
+      throw Error(ErrorKind::Format,
+                  "open_clip_config.json names repo '" + sub.repo.id + "': " + *problem);
+    }
+    // The repo's own tokenizer comes at the same commit; another repo's at its main branch.
+    sub.revision = sub.repo.id == options.repo.id ? result.commit : "main";
+    sub.optional_files = dependency.files;
+    sub.force = options.force;
+    sub.transfer = options.transfer;
+    PullResult pulled = pull_repo(config, api, http, cache, sub, events);
+    result.bytes_fetched += pulled.bytes_fetched;
+    result.dependencies.push_back(std::move(pulled));
+  }
+  return result;
+}
+
+PullResult pull_repo(const Config& config, HubApi& api, const HttpClient& http,
+                     const HubCache& cache, const PullOptions& options, const PullEvents& events) {
   const RepoRef& repo = options.repo;
   if (auto commit = cache.commit_for(repo, options.revision)) {
     bool pinned = is_commit_id(options.revision);
@@ -210,7 +296,11 @@ PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const
 
   // Weight names open_clip would try first but the repo lacks: a Python loader offline then
   // skips them without a request, as after its own 404.
-  if (!options.all && options.include.empty()) {
+  if (!options.optional_files.empty()) {
+    for (const std::string& name : options.optional_files) {
+      if (!find(listing, name)) cache.mark_missing(repo, result.commit, name);
+    }
+  } else if (!options.all && options.include.empty()) {
     for (const std::string& name : weight_candidates(options.weight_file)) {
       if (find(listing, name)) break;
       cache.mark_missing(repo, result.commit, name);

@@ -25,6 +25,9 @@ struct PullOptions {
   bool force = false;                // refetch even what is cached
   bool dry_run = false;              // plan only
   TransferSettings transfer;
+  // Take exactly these names where the repo has them and mark the others missing; used for
+  // the tokenizer and text-model repos a config names.
+  std::vector<std::string> optional_files;
 };
 
 struct PulledFile {
@@ -41,7 +44,8 @@ struct PullResult {
   std::filesystem::path snapshot;
   std::vector<PulledFile> files;
   uint64_t bytes_fetched = 0;
-  bool from_cache_only = false;  // no network request was made
+  bool from_cache_only = false;          // no network request was made
+  std::vector<PullResult> dependencies;  // tokenizer and text-model repos the config names
 };
 
 // The weight files open_clip tries, in order: the safetensors form first (open-clip.md §1.4).
@@ -63,7 +67,11 @@ struct PullEvents {
   std::function<void(const std::string& message)> waiting;  // for another process's lock
 };
 
+// The repo's files, then the repos its open_clip_config.json depends on.
 PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const HubCache& cache,
                 const PullOptions& options, const PullEvents& events);
+// One repo only.
+PullResult pull_repo(const Config& config, HubApi& api, const HttpClient& http,
+                     const HubCache& cache, const PullOptions& options, const PullEvents& events);
 
 }  // namespace oclip::hub

@@ -8,7 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config git ca-certificates pytho
           libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
           clang-format scdoc curl)
 if [[ "${1:-}" == "bench" ]]; then
-  packages+=(python3-torch python3-numpy hyperfine)
+  packages+=(python3-torch python3-numpy hyperfine aria2 time)
 fi
 
 missing=()

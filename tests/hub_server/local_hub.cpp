@@ -123,7 +123,10 @@ LocalHub::LocalHub(HubState state, FaultPlan& faults, HubOptions options)
   for (const Repo* repo : state_.repos()) {
     for (const auto& [id, commit] : repo->commits) {
       for (const auto& [path, file] : commit.files) {
-        if (file.lfs) lfs_objects_[file.sha256] = file.content;
+        if (file.lfs && !lfs_objects_.count(file.sha256)) {
+          // A storage ETag, deliberately not the sha256: clients must not name blobs after it.
+          lfs_objects_[file.sha256] = {file.content, oclip::md5_hex(*file.content)};
+        }
       }
     }
   }
@@ -555,8 +558,13 @@ Response LocalHub::resolve_cache(const Request& request, const std::string& tail
                                  bool anonymous) {
   // {org}/{name}/{c40}/{path}: regular files, pinned to a commit by the 307 of resolve.
   std::vector<std::string> parts = split_path(tail);
-  if (parts.size() < 4) return api_error(404, "", "Not found");
+  if (parts.size() < 3) return api_error(404, "", "Not found");
   Repo* repo = state_.find_repo(parts[0] + "/" + parts[1]);
+  if (!repo && state_.find_repo(parts[0])) {  // a legacy id without namespace
+    parts.insert(parts.begin() + 1, "");
+    repo = state_.find_repo(parts[0]);
+  }
+  if (parts.size() < 4) return api_error(404, "", "Not found");
   if (!repo || !state_.can_read(*repo, user)) {
     return text_error(anonymous ? 401 : 404, "RepoNotFound", "Repository Not Found");
   }
@@ -614,12 +622,11 @@ Response LocalHub::handle_cdn(const Request& request) {
   if (object == lfs_objects_.end())
     return storage_error(404, "NoSuchKey", "The specified key does not exist.");
   Response r;
-  // A storage ETag, deliberately not the sha256: clients must not name blobs after it.
-  r.set_header("ETag", in_quotes(oclip::md5_hex(*object->second)));
+  r.set_header("ETag", in_quotes(object->second.storage_etag));
   r.set_header("Content-Type", "application/octet-stream");
   std::string disposition = request.param("response-content-disposition");
   if (!disposition.empty()) r.set_header("Content-Disposition", disposition);
-  return serve_bytes(request, "cdn", object->second, r);
+  return serve_bytes(request, "cdn", object->second.content, r);
 }
 
 Response LocalHub::serve_bytes(const Request& request, const std::string& site,

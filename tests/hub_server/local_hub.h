@@ -61,7 +61,11 @@ class LocalHub {
   FaultPlan& faults_;
   HubOptions options_;
   std::string secret_;
-  std::map<std::string, std::shared_ptr<const std::string>> lfs_objects_;  // by sha256
+  struct StoredObject {
+    std::shared_ptr<const std::string> content;
+    std::string storage_etag;  // computed once: hashing a large file per request would dominate
+  };
+  std::map<std::string, StoredObject> lfs_objects_;  // by sha256
   HttpServer api_;
   HttpServer cdn_;
   int api_port_ = 0;

@@ -593,3 +593,58 @@ TEST_F(Pull, ConcurrentPullsWithLocksDownloadOnce) {
   std::string weights = sha256(seed_file("open_clip_model.safetensors"));
   EXPECT_EQ(sha256(read(repo_dir() / "blobs" / weights)), weights);
 }
+
+TEST_F(Pull, FetchesTheTokenizerAndTextModelRepos) {
+  TempDir model, tokenizer, text;
+  write_seed(
+      model.path(),
+      {{"open_clip_config.json",
+        R"({"model_cfg": {"text_cfg": {"hf_tokenizer_name": "timm/ViT-B-16-SigLIP", "hf_model_name": "xlm-roberta-base"}}})"},
+       {"open_clip_model.safetensors", pseudo_random_bytes(1000)}});
+  write_seed(tokenizer.path(), {{"tokenizer_config.json", "{}"},
+                                {"spiece.model", pseudo_random_bytes(500)},
+                                {"open_clip_model.safetensors", pseudo_random_bytes(2000)}});
+  write_seed(text.path(),
+             {{"config.json", "{\"model_type\": \"xlm-roberta\"}"}, {"model.safetensors", "x"}});
+  LocalHubProcess hub({"--repo", "laion/siglip=" + model.path().string(), "--repo",
+                       "timm/ViT-B-16-SigLIP=" + tokenizer.path().string(), "--repo",
+                       "xlm-roberta-base=" + text.path().string()});
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/siglip", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto deps = json_of(result)["dependencies"];
+  ASSERT_EQ(deps.size(), 2u);
+  EXPECT_EQ(deps[0]["repo"], "timm/ViT-B-16-SigLIP");
+  ASSERT_EQ(deps[0]["files"].size(), 2u);  // only tokenizer files, not the other repo's weights
+  EXPECT_EQ(deps[0]["files"][0]["path"], "tokenizer_config.json");
+  EXPECT_EQ(deps[0]["files"][1]["path"], "spiece.model");
+  EXPECT_EQ(deps[1]["repo"], "xlm-roberta-base");
+  EXPECT_EQ(deps[1]["files"][0]["path"], "config.json");
+
+  fs::path tokenizer_repo = cache() / "models--timm--ViT-B-16-SigLIP";
+  std::string commit = deps[0]["commit"];
+  EXPECT_EQ(read(tokenizer_repo / "refs" / "main"), commit);
+  EXPECT_EQ(read(tokenizer_repo / "snapshots" / commit / "spiece.model"),
+            read(tokenizer.path() / "spiece.model"));
+  // Files AutoTokenizer would look for but the repo lacks are marked, so offline loads skip them.
+  EXPECT_TRUE(fs::exists(tokenizer_repo / ".no_exist" / commit / "tokenizer.json"));
+  EXPECT_TRUE(fs::exists(cache() / "models--xlm-roberta-base" / "snapshots" /
+                         deps[1]["commit"].get<std::string>() / "config.json"));
+}
+
+TEST_F(Pull, TakesTheRepoOwnTokenizerFiles) {
+  TempDir model;
+  write_seed(model.path(), {{"open_clip_config.json",
+                             R"({"model_cfg": {"text_cfg": {"hf_tokenizer_name": "org/self"}}})"},
+                            {"open_clip_model.safetensors", pseudo_random_bytes(1000)},
+                            {"tokenizer.json", "{}"},
+                            {"README.md", "not needed"}});
+  LocalHubProcess hub({"--repo", "org/self=" + model.path().string()});
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:org/self", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto out = json_of(result);
+  ASSERT_EQ(out["dependencies"].size(), 1u);
+  EXPECT_EQ(out["dependencies"][0]["commit"], out["commit"]);
+  fs::path snapshot = out["snapshot"].get<std::string>();
+  EXPECT_TRUE(fs::exists(snapshot / "tokenizer.json"));
+  EXPECT_FALSE(fs::exists(snapshot / "README.md"));
+}

@@ -4,13 +4,7 @@
 set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-version=2.17.5
-npm_dir=$build/npm
-
-installed=$(node -p "require('$npm_dir/node_modules/@huggingface/hub/package.json').version" 2>/dev/null || true)
-if [[ "$installed" != "$version" ]]; then
-  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error "@huggingface/hub@$version" >/dev/null
-fi
+module=$(bash "$here/../../scripts/install_npm_client.sh" "$build")
 
 work=$(mktemp -d)
 hub_pid=""
@@ -35,5 +29,5 @@ for _ in $(seq 200); do [[ -s "$work/ports.json" ]] && break; sleep 0.02; done
 api=$(node -p "require('$work/ports.json').api")
 
 HUB_URL="http://127.0.0.1:$api" OCLIP="$build/oclip" SEED_DIR="$seed" CACHE_DIR="$work/cache" HUB_LOG="$work/log.jsonl" \
-  HF_HUB_MODULE="$npm_dir/node_modules/@huggingface/hub/dist/index.mjs" \
+  HF_HUB_MODULE="$module" \
   node --test "$here/hub_client.test.mjs"
