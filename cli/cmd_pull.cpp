@@ -26,7 +26,7 @@ struct Options {
   bool dry_run = false;
   bool offline = false;
   int jobs = 4;
-  std::string split_size = "16M";
+  std::string split_size;  // empty: automatic
   std::string limit_rate;
 };
 
@@ -94,7 +94,9 @@ hub::PullOptions plan(const Config& config, const Options& options) {
   pull.force = options.force;
   pull.dry_run = options.dry_run;
   pull.transfer.streams = options.jobs;
-  pull.transfer.part_bytes = parse_size(options.split_size, "--split-size");
+  if (!options.split_size.empty()) {
+    pull.transfer.part_bytes = parse_size(options.split_size, "--split-size");
+  }
   if (!options.limit_rate.empty())
     pull.transfer.rate_limit = parse_size(options.limit_rate, "--limit-rate");
   return pull;
@@ -195,7 +197,8 @@ Command add_pull_command(CLI::App& parent) {
   app->add_flag("--offline", options->offline, "Use the cache only (as HF_HUB_OFFLINE=1)");
   app->add_option("--jobs", options->jobs, "Parallel range requests per large file (default 4)")
       ->check(CLI::Range(1, 32));
-  app->add_option("--split-size", options->split_size, "Size of each range request (default 16M)");
+  app->add_option("--split-size", options->split_size,
+                  "Size of each range request (default: 16M to 64M by file size)");
   app->add_option("--limit-rate", options->limit_rate,
                   "Cap on download speed, e.g. 10M (bytes per second)");
   app->footer("Example: oclip pull ViT-B-32 --pretrained laion2b_s34b_b79k");

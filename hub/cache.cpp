@@ -195,7 +195,10 @@ void HubCache::mark_missing(const RepoRef& repo, const std::string& commit,
                             const std::string& path) const {
   check_repo_path(path);
   fs::path marker = repo_dir(repo) / ".no_exist" / commit / path;
-  make_dirs(marker.parent_path());
+  std::error_code ec;
+  if (fs::exists(marker, ec)) return;
+  // Best effort: a marker only saves a later request, and the cache may be read-only.
+  fs::create_directories(marker.parent_path(), ec);
   int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd >= 0) ::close(fd);
 }
@@ -205,6 +208,8 @@ void HubCache::write_ref(const RepoRef& repo, const std::string& revision,
   if (is_commit_id(revision)) return;
   check_repo_path(revision);
   fs::path ref = repo_dir(repo) / "refs" / revision;
+  // Unchanged: write nothing, so that a complete read-only cache still serves pulls.
+  if (commit_for(repo, revision) == commit) return;
   make_dirs(ref.parent_path());
   write_file_atomic(ref, commit);
 }

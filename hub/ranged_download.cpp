@@ -4,9 +4,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <list>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -90,36 +94,72 @@ std::deque<Part> missing_parts(const std::map<uint64_t, DoneRange>& done, uint64
   return parts;
 }
 
-// sha256 over the contiguous done prefix, read back from the page cache as ranges complete.
+// sha256 over the contiguous done prefix, on its own thread: ranges are read back from the
+// page cache right behind the writers, so the hash ends moments after the last byte and the
+// network loop never waits for it.
 class PrefixHasher {
  public:
   PrefixHasher(int fd, uint64_t size)
-      : fd_(fd), size_(size), digest_(DigestStream::Kind::Sha256, size) {}
+      : fd_(fd), digest_(DigestStream::Kind::Sha256, size), worker_([this] { run(); }) {}
+  ~PrefixHasher() { stop(); }
 
-  void advance(const std::map<uint64_t, DoneRange>& done) {
-    for (auto it = done.find(hashed_); it != done.end() && hashed_ < size_;
-         it = done.find(hashed_)) {
-      std::vector<char>& buffer = buffer_;
-      buffer.resize(1 << 20);
-      for (uint64_t at = it->second.start; at < it->second.end;) {
-        size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), it->second.end - at));
-        ssize_t n = ::pread(fd_, buffer.data(), want, static_cast<off_t>(at));
-        if (n <= 0) throw Error(ErrorKind::Io, "cannot read back a partial download");
-        digest_.update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-        at += static_cast<uint64_t>(n);
-      }
-      hashed_ = it->second.end;
-    }
+  void add(uint64_t start, uint64_t end) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready_[start] = end;
+    wake_.notify_one();
   }
-  uint64_t hashed() const { return hashed_; }
+  // Waits for the hash of everything added; returns the bytes hashed.
+  uint64_t finish() {
+    stop();
+    if (failed_) throw Error(ErrorKind::Io, "cannot read back a partial download");
+    return hashed_;
+  }
   std::string hex() { return digest_.hex_digest(); }
 
  private:
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closing_ = true;
+      wake_.notify_one();
+    }
+    if (worker_.joinable()) worker_.join();
+  }
+
+  void run() {
+    std::vector<char> buffer(1 << 20);
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [&] { return closing_ || ready_.count(hashed_); });
+      auto next = ready_.find(hashed_);
+      if (next == ready_.end()) return;  // closing, and no more contiguous bytes
+      uint64_t end = next->second;
+      ready_.erase(next);
+      lock.unlock();
+      for (uint64_t at = hashed_; at < end;) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), end - at));
+        ssize_t n = ::pread(fd_, buffer.data(), want, static_cast<off_t>(at));
+        if (n <= 0) {
+          failed_ = true;
+          return;
+        }
+        digest_.update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+        at += static_cast<uint64_t>(n);
+      }
+      lock.lock();
+      hashed_ = end;
+    }
+  }
+
   int fd_;
-  uint64_t size_;
-  uint64_t hashed_ = 0;
   DigestStream digest_;
-  std::vector<char> buffer_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<uint64_t, uint64_t> ready_;  // start -> end, not yet hashed
+  uint64_t hashed_ = 0;
+  bool closing_ = false;
+  bool failed_ = false;
+  std::thread worker_;  // last: starts once the members above exist
 };
 
 }  // namespace
@@ -134,9 +174,13 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
   ResumeJournal journal = ResumeJournal::open(cache.repo_dir(repo) / "blobs", meta.etag, meta.size);
   if (journal.resumed_bytes() > 0 && progress) progress(journal.resumed_bytes());
   PrefixHasher hasher(journal.fd(), meta.size);
-  hasher.advance(journal.done());
-  std::deque<Part> todo =
-      missing_parts(journal.done(), meta.size, std::max<uint64_t>(settings.part_bytes, 1));
+  for (const auto& [start, range] : journal.done()) hasher.add(range.start, range.end);
+  int streams = std::max(1, settings.streams);
+  uint64_t part_bytes = settings.part_bytes;
+  if (part_bytes == 0) {
+    part_bytes = std::clamp<uint64_t>(meta.size / (4 * streams), 16ull << 20, 64ull << 20);
+  }
+  std::deque<Part> todo = missing_parts(journal.done(), meta.size, part_bytes);
 
   std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(),
                                                               curl_multi_cleanup);
@@ -145,7 +189,6 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
   std::list<Transfer> active;
   int failures = 0;
   int refreshes = 0;
-  int streams = std::max(1, settings.streams);
   curl_off_t per_stream_rate =
       settings.rate_limit ? static_cast<curl_off_t>(settings.rate_limit / streams) : 0;
 
@@ -212,7 +255,7 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
         if (t->received > 0 && !t->wrong_range) {
           // Keep what arrived, even from a failed transfer: it is checksummed like the rest.
           journal.record({part.start, part.start + t->received, t->crc});
-          hasher.advance(journal.done());
+          hasher.add(part.start, part.start + t->received);
         }
         HttpResult result;
         result.status = t->status;
@@ -263,9 +306,9 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
     throw;
   }
 
-  hasher.advance(journal.done());
+  uint64_t hashed = hasher.finish();
   std::string got = hasher.hex();
-  if (hasher.hashed() != meta.size || got != meta.etag) {
+  if (hashed != meta.size || got != meta.etag) {
     journal.discard();  // wrong content: never resume from it
     throw Error(ErrorKind::Integrity, "sha256 mismatch for " + url_for_display(meta.location) +
                                           ": expected " + meta.etag + ", got " + got)

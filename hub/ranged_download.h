@@ -11,9 +11,12 @@
 namespace oclip::hub {
 
 struct TransferSettings {
-  int streams = 4;                    // a few: many more trips CDN throttling
-  uint64_t part_bytes = 16ull << 20;  // small enough that one slow stream cannot hold the tail long
-  uint64_t rate_limit = 0;            // bytes per second over all streams; 0: none
+  int streams = 4;  // a few: many more trips CDN throttling
+  // Bytes per range request; 0 picks size / (4 × streams) within 16 to 64 MiB: few enough
+  // requests that their round trips do not count, small enough that one slow stream cannot
+  // hold up the tail for long.
+  uint64_t part_bytes = 0;
+  uint64_t rate_limit = 0;  // bytes per second over all streams; 0: none
 };
 
 // nullopt when the server ignores Range (a 200 answer): the caller fetches in one stream.

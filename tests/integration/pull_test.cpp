@@ -648,3 +648,25 @@ TEST_F(Pull, TakesTheRepoOwnTokenizerFiles) {
   EXPECT_TRUE(fs::exists(snapshot / "tokenizer.json"));
   EXPECT_FALSE(fs::exists(snapshot / "README.md"));
 }
+
+TEST_F(Pull, CompleteCacheIsNotWrittenAgain) {
+  // What a read-only cache needs (tests run as root, so permissions would not show it): a
+  // second pull of a complete snapshot changes no file, folder or time stamp.
+  LocalHubProcess hub(args());
+  ASSERT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny"}).exit_code, 0);
+  auto state = [&] {
+    std::map<std::string, long long> entries;
+    for (const auto& e : fs::recursive_directory_iterator(cache())) {
+      struct stat st;
+      ::lstat(e.path().c_str(), &st);
+      entries[e.path().string()] =
+          static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    }
+    return entries;
+  };
+  auto before = state();
+  ProcessResult again = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(json_of(again)["bytes_fetched"], 0);
+  EXPECT_EQ(state(), before);
+}
