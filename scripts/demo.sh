@@ -30,7 +30,7 @@ step build/oclip --version
 step build/oclip list-models --filter 'ViT-B-32*'
 step build/oclip list-models --pretrained --filter 'ViT-B-32:laion*'
 step build/oclip info ViT-B-32 --pretrained laion2b_s34b_b79k
-echo
-echo "local Hub at $HF_ENDPOINT serves laion/CLIP-tiny-native:"
-step curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' \
-  "$HF_ENDPOINT/laion/CLIP-tiny-native/resolve/main/open_clip_pytorch_model.bin"
+step build/oclip pull hf-hub:laion/CLIP-tiny-native --dry-run
+step build/oclip pull hf-hub:laion/CLIP-tiny-native
+step ls -l "$HF_HOME/hub/models--laion--CLIP-tiny-native/snapshots/"*/
+step env HF_HUB_OFFLINE=1 build/oclip pull hf-hub:laion/CLIP-tiny-native --json
