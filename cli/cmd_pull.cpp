@@ -25,6 +25,7 @@ struct Options {
   bool force = false;
   bool dry_run = false;
   bool offline = false;
+  bool progress = false;  // with --json: JSON lines on stderr
   int jobs = 4;
   std::string split_size;  // empty: automatic
   std::string limit_rate;
@@ -138,7 +139,11 @@ int pull(const Config& global, const Options& options) {
   hub::HubApi api(config, http, system_clock());
   hub::HubCache cache(config.hub_cache, !config.disable_symlinks);
 
-  ProgressLine progress(config.progress && !options.dry_run, system_clock());
+  ProgressLine::Style style = options.dry_run                   ? ProgressLine::Style::Off
+                              : config.json && options.progress ? ProgressLine::Style::JsonLines
+                              : config.progress                 ? ProgressLine::Style::Terminal
+                                                                : ProgressLine::Style::Off;
+  ProgressLine progress(style, system_clock());
   auto started = std::chrono::steady_clock::now();
   hub::PullEvents events;
   events.file_started = [&](const hub::TreeEntry& file) { progress.start(file.path, file.size); };
@@ -195,6 +200,7 @@ Command add_pull_command(CLI::App& parent) {
   app->add_flag("--force", options->force, "Fetch again even what is cached");
   app->add_flag("--dry-run", options->dry_run, "Show what would be fetched, change nothing");
   app->add_flag("--offline", options->offline, "Use the cache only (as HF_HUB_OFFLINE=1)");
+  app->add_flag("--progress", options->progress, "With --json: progress as JSON lines on stderr");
   app->add_option("--jobs", options->jobs, "Parallel range requests per large file (default 4)")
       ->check(CLI::Range(1, 32));
   app->add_option("--split-size", options->split_size,

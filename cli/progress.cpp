@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace oclip::cli {
 
@@ -24,7 +25,7 @@ void ProgressLine::start(const std::string& name, uint64_t total) {
   done_ = 0;
   started_ = clock_.now_s();
   last_draw_ = 0;
-  active_ = enabled_;
+  active_ = style_ != Style::Off;
   draw(true);
 }
 
@@ -36,7 +37,7 @@ void ProgressLine::add(uint64_t bytes) {
 void ProgressLine::finish() {
   if (!active_) return;
   draw(true);
-  std::fputs("\n", stderr);
+  if (style_ == Style::Terminal) std::fputs("\n", stderr);
   active_ = false;
 }
 
@@ -47,6 +48,16 @@ void ProgressLine::draw(bool force) {
   last_draw_ = now;
   double elapsed = now - started_;
   double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
+  if (style_ == Style::JsonLines) {
+    nlohmann::json line = {{"event", "progress"},
+                           {"path", name_},
+                           {"bytes", done_},
+                           {"total", total_},
+                           {"bytes_per_second", static_cast<uint64_t>(rate)}};
+    std::fprintf(stderr, "%s\n", line.dump().c_str());
+    std::fflush(stderr);
+    return;
+  }
   int percent =
       total_ ? static_cast<int>(100.0 * static_cast<double>(done_) / static_cast<double>(total_))
              : 100;

@@ -10,7 +10,8 @@ namespace oclip::cli {
 
 class ProgressLine {
  public:
-  ProgressLine(bool enabled, Clock& clock) : enabled_(enabled), clock_(clock) {}
+  enum class Style { Off, Terminal, JsonLines };  // JsonLines: one object per update, on stderr
+  ProgressLine(Style style, Clock& clock) : style_(style), clock_(clock) {}
   ~ProgressLine() { finish(); }
 
   void start(const std::string& name, uint64_t total);
@@ -20,7 +21,7 @@ class ProgressLine {
  private:
   void draw(bool force);
 
-  bool enabled_;
+  Style style_;
   Clock& clock_;
   std::string name_;
   uint64_t total_ = 0;

@@ -54,8 +54,7 @@ class LocalHub {
   Response serve_bytes(const Request& request, const std::string& site,
                        std::shared_ptr<const std::string> bytes, Response response);
   std::string signed_cdn_url(const Repo& repo, const RepoFile& file) const;
-  nlohmann::ordered_json file_entry(const Repo& repo, const Commit& commit, const RepoFile& file,
-                                    bool expand) const;
+  nlohmann::ordered_json file_entry(const Repo& repo, const RepoFile& file, bool expand) const;
 
   HubState state_;
   FaultPlan& faults_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "core/hash.h"
@@ -669,4 +670,25 @@ TEST_F(Pull, CompleteCacheIsNotWrittenAgain) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(json_of(again)["bytes_fetched"], 0);
   EXPECT_EQ(state(), before);
+}
+
+TEST_F(Pull, JsonProgressLinesOnStderr) {
+  LocalHubProcess hub(args());
+  ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json", "--progress"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream lines(result.err);
+  uint64_t last_weights = 0;
+  size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    auto event = nlohmann::json::parse(line);
+    EXPECT_EQ(event["event"], "progress");
+    if (event["path"] == "open_clip_model.safetensors") last_weights = event["bytes"];
+  }
+  EXPECT_GE(count, 2u);
+  EXPECT_EQ(last_weights, 600'000u);
+  EXPECT_EQ(json_of(result)["bytes_fetched"].get<uint64_t>(),
+            600'000u + seed_file("open_clip_config.json").size());
+  // Without --progress, --json keeps stderr quiet.
+  ProcessResult quiet = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json", "--force"});
+  EXPECT_EQ(quiet.err, "");
 }
