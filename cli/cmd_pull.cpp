@@ -26,6 +26,7 @@ struct Options {
   bool dry_run = false;
   bool offline = false;
   bool progress = false;  // with --json: JSON lines on stderr
+  std::string local_dir;
   int jobs = 4;
   std::string split_size;  // empty: automatic
   std::string limit_rate;
@@ -95,6 +96,7 @@ hub::PullOptions plan(const Config& config, const Options& options) {
   pull.force = options.force;
   pull.dry_run = options.dry_run;
   pull.transfer.streams = options.jobs;
+  pull.local_dir = options.local_dir;
   if (!options.split_size.empty()) {
     pull.transfer.part_bytes = parse_size(options.split_size, "--split-size");
   }
@@ -201,6 +203,8 @@ Command add_pull_command(CLI::App& parent) {
   app->add_flag("--dry-run", options->dry_run, "Show what would be fetched, change nothing");
   app->add_flag("--offline", options->offline, "Use the cache only (as HF_HUB_OFFLINE=1)");
   app->add_flag("--progress", options->progress, "With --json: progress as JSON lines on stderr");
+  app->add_option("--local-dir", options->local_dir,
+                  "Plain files in DIR instead of the cache (huggingface_hub's local_dir layout)");
   app->add_option("--jobs", options->jobs, "Parallel range requests per large file (default 4)")
       ->check(CLI::Range(1, 32));
   app->add_option("--split-size", options->split_size,

@@ -148,23 +148,25 @@ bool HubCache::known_missing(const RepoRef& repo, const std::string& commit,
   return fs::is_regular_file(repo_dir(repo) / ".no_exist" / commit / path, ec);
 }
 
-PartialBlob HubCache::begin_blob(const RepoRef& repo, const std::string& etag) const {
-  fs::path dir = repo_dir(repo) / "blobs";
-  make_dirs(dir);
-  fs::path path = dir / (etag + ".oclip-" + random_hex(8) + ".incomplete");
+PartialBlob begin_partial(const BlobTarget& target, const std::string& etag) {
+  make_dirs(target.partial_dir);
+  fs::path path = target.partial_dir / (etag + ".oclip-" + random_hex(8) + ".incomplete");
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw io_error("cannot create", path);
   return PartialBlob(path, fd);
 }
 
-void HubCache::publish_blob(PartialBlob& partial, const RepoRef& repo,
-                            const std::string& etag) const {
+void publish_partial(PartialBlob& partial, const BlobTarget& target) {
   partial.close();
-  fs::path target = blob(repo, etag);
-  // rename() replaces atomically; a concurrent writer's blob has the same verified bytes.
-  if (::rename(partial.path().c_str(), target.c_str()) != 0)
-    throw io_error("cannot publish", target);
+  make_dirs(target.final_path.parent_path());
+  if (::rename(partial.path().c_str(), target.final_path.c_str()) != 0) {
+    throw io_error("cannot publish", target.final_path);
+  }
   partial.release();
+}
+
+BlobTarget HubCache::blob_target(const RepoRef& repo, const std::string& etag) const {
+  return {repo_dir(repo) / "blobs", blob(repo, etag)};
 }
 
 void HubCache::link(const RepoRef& repo, const std::string& commit, const std::string& path,

@@ -37,6 +37,18 @@ class PartialBlob {
   int fd_ = -1;
 };
 
+// Where a download's partial files go, and where the verified file lands (same file system,
+// so the final rename is atomic).
+struct BlobTarget {
+  std::filesystem::path partial_dir;
+  std::filesystem::path final_path;
+};
+
+PartialBlob begin_partial(const BlobTarget& target, const std::string& etag);
+// Renames the verified partial onto the final path. rename() replaces atomically: a
+// concurrent writer's file has the same verified bytes.
+void publish_partial(PartialBlob& partial, const BlobTarget& target);
+
 class HubCache {
  public:
   HubCache(std::filesystem::path root, bool use_symlinks);
@@ -53,10 +65,8 @@ class HubCache {
   bool has_file(const RepoRef& repo, const std::string& commit, const std::string& path) const;
   bool known_missing(const RepoRef& repo, const std::string& commit, const std::string& path) const;
 
-  PartialBlob begin_blob(const RepoRef& repo, const std::string& etag) const;
-  // Renames the verified partial onto blobs/{etag}; if another writer got there first, keeps
-  // theirs (same content by construction).
-  void publish_blob(PartialBlob& partial, const RepoRef& repo, const std::string& etag) const;
+  // Partials in blobs/, the verified file as blobs/{etag}.
+  BlobTarget blob_target(const RepoRef& repo, const std::string& etag) const;
   // snapshots/{commit}/{path} -> ../../blobs/{etag} (relative; a copy in no-symlink mode).
   void link(const RepoRef& repo, const std::string& commit, const std::string& path,
             const std::string& etag) const;

@@ -24,13 +24,13 @@ enum class Outcome { Done, HashMismatch };
 
 }  // namespace
 
-BlobFetch download_blob(HubApi& api, const HubCache& cache, const RepoRef& repo, FileMetadata meta,
-                        const std::function<FileMetadata()>& refresh,
+BlobFetch download_blob(HubApi& api, const BlobTarget& target, const RepoRef& repo,
+                        FileMetadata meta, const std::function<FileMetadata()>& refresh,
                         const ByteProgress& progress) {
   BlobFetch stats;
   auto kind = meta.is_lfs() ? DigestStream::Kind::Sha256 : DigestStream::Kind::GitBlobSha1;
   for (int whole_file_try = 0; whole_file_try < 2; ++whole_file_try) {
-    PartialBlob partial = cache.begin_blob(repo, meta.etag);
+    PartialBlob partial = begin_partial(target, meta.etag);
     DigestStream digest(kind, meta.size);
     uint64_t written = 0;
     int failures = 0;
@@ -111,7 +111,7 @@ BlobFetch download_blob(HubApi& api, const HubCache& cache, const RepoRef& repo,
     }
     std::string got = digest.hex_digest();
     if (got == meta.etag) {
-      cache.publish_blob(partial, repo, meta.etag);
+      publish_partial(partial, target);
       return stats;
     }
     ++stats.restarts;

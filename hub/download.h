@@ -17,10 +17,12 @@ struct BlobFetch {
 
 using ByteProgress = std::function<void(uint64_t delta)>;
 
-// Downloads `meta.location` into blobs/{meta.etag}. Resumes with Range after a failure
-// mid-body, restarts on a 200 to a Range request, re-resolves an expired storage URL through
-// `refresh`, and retries the whole file once on a hash mismatch (then Error(Integrity)).
-BlobFetch download_blob(HubApi& api, const HubCache& cache, const RepoRef& repo, FileMetadata meta,
-                        const std::function<FileMetadata()>& refresh, const ByteProgress& progress);
+// Downloads `meta.location` to `target` (blobs/{etag}, or a --local-dir file). Resumes with Range
+// after a failure mid-body, restarts on a 200 to a Range request, re-resolves an expired storage
+// URL through `refresh`, and retries the whole file once on a hash mismatch (then
+// Error(Integrity)).
+BlobFetch download_blob(HubApi& api, const BlobTarget& target, const RepoRef& repo,
+                        FileMetadata meta, const std::function<FileMetadata()>& refresh,
+                        const ByteProgress& progress);
 
 }  // namespace oclip::hub

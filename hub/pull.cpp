@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "hub/blob_lock.h"
 #include "hub/download.h"
+#include "hub/local_dir.h"
 
 namespace oclip::hub {
 namespace {
@@ -68,7 +69,7 @@ std::optional<PullResult> from_cache(const HubCache& cache, const PullOptions& o
 }
 
 uint64_t fetch_file(const Config& config, HubApi& api, const HttpClient& http,
-                    const HubCache& cache, const PullOptions& options, const TreeEntry& file,
+                    const BlobTarget& target, const PullOptions& options, const TreeEntry& file,
                     const std::string& commit, const ByteProgress& progress) {
   const RepoRef& repo = options.repo;
   auto resolve = [&] { return api.file_metadata(repo, commit, file.path); };
@@ -84,7 +85,7 @@ uint64_t fetch_file(const Config& config, HubApi& api, const HttpClient& http,
     uint64_t fetched = 0;
     for (int whole_file_try = 0; whole_file_try < 2; ++whole_file_try) {
       try {
-        auto ranged = download_blob_ranged(api, http, config, cache, repo, meta, resolve, progress,
+        auto ranged = download_blob_ranged(api, http, config, target, repo, meta, resolve, progress,
                                            options.transfer);
         if (!ranged) break;  // the server ignores Range: one stream below
         return fetched + ranged->bytes_fetched;
@@ -95,7 +96,7 @@ uint64_t fetch_file(const Config& config, HubApi& api, const HttpClient& http,
       }
     }
   }
-  return download_blob(api, cache, repo, meta, resolve, progress).bytes_fetched;
+  return download_blob(api, target, repo, meta, resolve, progress).bytes_fetched;
 }
 
 }  // namespace
@@ -181,6 +182,7 @@ const std::vector<std::string> kTokenizerFiles = {"tokenizer_config.json",
 struct Dependency {
   std::string repo_id;
   std::vector<std::string> files;
+  bool has_tokenizer = false;
 };
 
 // Other repos open_clip reads when it loads this config (open-clip.md §6.5, §9): the HF
@@ -201,12 +203,12 @@ std::vector<Dependency> dependencies_of(const std::filesystem::path& config_file
   };
   std::string tokenizer = name_of("hf_tokenizer_name");
   std::string text_model = name_of("hf_model_name");
-  if (!tokenizer.empty()) out.push_back({tokenizer, kTokenizerFiles});
+  if (!tokenizer.empty()) out.push_back({tokenizer, kTokenizerFiles, true});
   if (!text_model.empty()) {
     if (text_model == tokenizer) {
       out.back().files.push_back("config.json");
     } else {
-      out.push_back({text_model, {"config.json"}});
+      out.push_back({text_model, {"config.json"}, false});
     }
   }
   return out;
@@ -232,6 +234,10 @@ PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const
     sub.revision = sub.repo.id == options.repo.id ? result.commit : "main";
     sub.optional_files = dependency.files;
     sub.force = options.force;
+    sub.local_dir = options.local_dir;
+    // A folder for local-dir: loads needs the tokenizer files in it (open-clip.md §6.5); the text
+    // model's config.json is fetched by name even then.
+    if (!sub.local_dir.empty() && !dependency.has_tokenizer) continue;
     sub.transfer = options.transfer;
     PullResult pulled = pull_repo(config, api, http, cache, sub, events);
     result.bytes_fetched += pulled.bytes_fetched;
@@ -240,8 +246,39 @@ PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const
   return result;
 }
 
+// --local-dir: plain files and huggingface_hub's metadata; the cache is not touched.
+PullResult pull_to_local_dir(const Config& config, HubApi& api, const HttpClient& http,
+                             const PullOptions& options, const PullEvents& events) {
+  if (config.offline) {
+    throw Error(ErrorKind::Usage,
+                "--local-dir needs the Hub; offline there is nothing to check it against");
+  }
+  LocalDir dir(options.local_dir);
+  PullResult result;
+  result.repo_id = options.repo.id;
+  result.revision = options.revision;
+  result.commit = api.resolve_commit(options.repo, options.revision);
+  std::vector<TreeEntry> listing = api.list_files(options.repo, result.commit);
+  for (const TreeEntry& e : listing) check_repo_path(e.path);
+  result.snapshot = dir.root();
+  for (const TreeEntry& file : select_files(listing, options)) {
+    PulledFile pulled{file.path, file.size, file.etag(), false};
+    bool current = !options.force && dir.is_current(file.path, file.etag());
+    if (!current && !options.dry_run) {
+      if (events.file_started) events.file_started(file);
+      result.bytes_fetched += fetch_file(config, api, http, dir.target(file.path), options, file,
+                                         result.commit, events.bytes);
+      dir.write_metadata(file.path, result.commit, file.etag());
+    }
+    pulled.fetched = !current;
+    result.files.push_back(pulled);
+  }
+  return result;
+}
+
 PullResult pull_repo(const Config& config, HubApi& api, const HttpClient& http,
                      const HubCache& cache, const PullOptions& options, const PullEvents& events) {
+  if (!options.local_dir.empty()) return pull_to_local_dir(config, api, http, options, events);
   const RepoRef& repo = options.repo;
   if (auto commit = cache.commit_for(repo, options.revision)) {
     bool pinned = is_commit_id(options.revision);
@@ -284,8 +321,8 @@ PullResult pull_repo(const Config& config, HubApi& api, const HttpClient& http,
       // Another process may have finished it while we waited.
       if (options.force || !std::filesystem::exists(cache.blob(repo, file.etag()))) {
         if (events.file_started) events.file_started(file);
-        result.bytes_fetched +=
-            fetch_file(config, api, http, cache, options, file, result.commit, events.bytes);
+        result.bytes_fetched += fetch_file(config, api, http, cache.blob_target(repo, file.etag()),
+                                           options, file, result.commit, events.bytes);
         pulled.fetched = true;
       }
     }

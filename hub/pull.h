@@ -25,6 +25,7 @@ struct PullOptions {
   bool force = false;                // refetch even what is cached
   bool dry_run = false;              // plan only
   TransferSettings transfer;
+  std::filesystem::path local_dir;  // set: plain files there instead of the cache
   // Take exactly these names where the repo has them and mark the others missing; used for
   // the tokenizer and text-model repos a config names.
   std::vector<std::string> optional_files;

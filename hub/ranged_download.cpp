@@ -165,13 +165,13 @@ class PrefixHasher {
 }  // namespace
 
 std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& http,
-                                              const Config& config, const HubCache& cache,
+                                              const Config& config, const BlobTarget& target,
                                               const RepoRef& repo, FileMetadata meta,
                                               const std::function<FileMetadata()>& refresh,
                                               const ByteProgress& progress,
                                               const TransferSettings& settings) {
   BlobFetch stats;
-  ResumeJournal journal = ResumeJournal::open(cache.repo_dir(repo) / "blobs", meta.etag, meta.size);
+  ResumeJournal journal = ResumeJournal::open(target.partial_dir, meta.etag, meta.size);
   if (journal.resumed_bytes() > 0 && progress) progress(journal.resumed_bytes());
   PrefixHasher hasher(journal.fd(), meta.size);
   for (const auto& [start, range] : journal.done()) hasher.add(range.start, range.end);
@@ -316,9 +316,10 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
   }
   if (::fsync(journal.fd()) != 0)
     throw Error(ErrorKind::Io, "cannot flush " + journal.data_path().string());
-  std::filesystem::path target = cache.blob(repo, meta.etag);
-  if (::rename(journal.data_path().c_str(), target.c_str()) != 0) {
-    throw Error(ErrorKind::Io, "cannot publish " + target.string());
+  std::error_code ec;
+  std::filesystem::create_directories(target.final_path.parent_path(), ec);
+  if (::rename(journal.data_path().c_str(), target.final_path.c_str()) != 0) {
+    throw Error(ErrorKind::Io, "cannot publish " + target.final_path.string());
   }
   journal.finish();
   return stats;

@@ -23,7 +23,7 @@ struct TransferSettings {
 // Throws like download_blob; the partial stays on disk for the next try unless its content
 // proved wrong.
 std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& http,
-                                              const Config& config, const HubCache& cache,
+                                              const Config& config, const BlobTarget& target,
                                               const RepoRef& repo, FileMetadata meta,
                                               const std::function<FileMetadata()>& refresh,
                                               const ByteProgress& progress,

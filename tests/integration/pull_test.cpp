@@ -692,3 +692,61 @@ TEST_F(Pull, JsonProgressLinesOnStderr) {
   ProcessResult quiet = oclip(hub, {"pull", "hf-hub:laion/tiny", "--json", "--force"});
   EXPECT_EQ(quiet.err, "");
 }
+
+TEST_F(Pull, LocalDirHoldsPlainFilesAndPythonMetadata) {
+  LocalHubProcess hub(args());
+  TempDir target;
+  fs::path dir = target.path() / "tiny";
+  auto first =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--local-dir", dir.string(), "--json"}));
+  EXPECT_EQ(first["snapshot"], dir.string());
+  EXPECT_FALSE(fs::is_symlink(dir / "open_clip_model.safetensors"));
+  EXPECT_EQ(read(dir / "open_clip_model.safetensors"), seed_file("open_clip_model.safetensors"));
+  EXPECT_FALSE(fs::exists(cache()));  // the cache is not touched
+  EXPECT_EQ(read(dir / ".cache/huggingface/.gitignore"), "*");
+  std::istringstream metadata(
+      read(dir / ".cache/huggingface/download/open_clip_model.safetensors.metadata"));
+  std::string commit, etag, timestamp;
+  std::getline(metadata, commit);
+  std::getline(metadata, etag);
+  std::getline(metadata, timestamp);
+  EXPECT_EQ(commit, first["commit"]);
+  EXPECT_EQ(etag, sha256(seed_file("open_clip_model.safetensors")));
+  EXPECT_GT(std::stod(timestamp), 1.7e9);
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    EXPECT_EQ(e.path().string().find(".incomplete"), std::string::npos) << e.path();
+  }
+
+  auto again =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--local-dir", dir.string(), "--json"}));
+  EXPECT_EQ(again["bytes_fetched"], 0);
+
+  // A file edited after the download no longer matches its metadata: fetched again.
+  std::ofstream(dir / "open_clip_config.json") << "edited";
+  fs::last_write_time(dir / "open_clip_config.json",
+                      fs::file_time_type::clock::now() + std::chrono::seconds(5));
+  auto edited =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--local-dir", dir.string(), "--json"}));
+  EXPECT_EQ(edited["bytes_fetched"], seed_file("open_clip_config.json").size());
+  EXPECT_EQ(read(dir / "open_clip_config.json"), seed_file("open_clip_config.json"));
+}
+
+TEST_F(Pull, LocalDirSkipsFilesPythonAlreadyFetched) {
+  LocalHubProcess hub(args());
+  TempDir target;
+  fs::path dir = target.path();
+  std::string commit =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--dry-run", "--json"}))["commit"];
+  // As huggingface_hub's hf_hub_download(local_dir=...) leaves it.
+  write_seed(dir, {{"open_clip_model.safetensors", seed_file("open_clip_model.safetensors")}});
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() +
+      2;
+  write_seed(dir / ".cache/huggingface/download",
+             {{"open_clip_model.safetensors.metadata",
+               commit + "\n" + sha256(seed_file("open_clip_model.safetensors")) + "\n" +
+                   std::to_string(now) + "\n"}});
+  auto out =
+      json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--local-dir", dir.string(), "--json"}));
+  EXPECT_EQ(out["bytes_fetched"], seed_file("open_clip_config.json").size());  // only the config
+}
