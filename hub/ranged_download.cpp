@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "hub/resume_journal.h"
@@ -25,8 +26,25 @@ struct Part {
   uint64_t end;  // exclusive
 };
 
+// --limit-rate over all streams. Ranges can be shorter than the time libcurl needs to pace a
+// single transfer, so the write callback pauses any stream that is ahead of the budget.
+struct RateBudget {
+  uint64_t bytes_per_s = 0;
+  const uint64_t* fetched = nullptr;
+  Clock* clock = nullptr;
+  double started = 0;
+
+  double ahead_s() const {
+    if (bytes_per_s == 0) return 0;
+    return static_cast<double>(*fetched) / static_cast<double>(bytes_per_s) -
+           (clock->now_s() - started);
+  }
+};
+
 struct Transfer {
   Part part;
+  const RateBudget* budget = nullptr;
+  bool paused = false;
   uint64_t received = 0;
   uint32_t crc = 0;
   long status = 0;
@@ -59,6 +77,10 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
   if (t->status != 206 || t->wrong_range) return 0;  // abort; handled on completion
+  if (t->budget->ahead_s() > 0) {
+    t->paused = true;
+    return CURL_WRITEFUNC_PAUSE;  // libcurl hands the same bytes again after the unpause
+  }
   if (t->received + n > t->part.end - t->part.start) return 0;
   off_t at = static_cast<off_t>(t->part.start + t->received);
   for (size_t done = 0; done < n;) {
@@ -189,8 +211,8 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
   std::list<Transfer> active;
   int failures = 0;
   int refreshes = 0;
-  curl_off_t per_stream_rate =
-      settings.rate_limit ? static_cast<curl_off_t>(settings.rate_limit / streams) : 0;
+  Clock& clock = system_clock();
+  RateBudget budget{settings.rate_limit, &stats.bytes_fetched, &clock, clock.now_s()};
 
   auto start_transfer = [&](Part part) {
     Transfer& t = active.emplace_back();
@@ -198,6 +220,7 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
     t.fd = journal.fd();
     t.progress = &progress;
     t.bytes_fetched = &stats.bytes_fetched;
+    t.budget = &budget;
     t.crc = crc32_of(0, nullptr, 0);
     t.range = std::to_string(part.start) + "-" + std::to_string(part.end - 1);
     t.easy = curl_easy_init();
@@ -214,7 +237,6 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
                      std::max(1L, static_cast<long>(config.download_timeout_s)));
     if (!config.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config.ca_bundle.c_str());
-    if (per_stream_rate > 0) curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, per_stream_rate);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -237,6 +259,18 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
       while (static_cast<int>(active.size()) < streams && !todo.empty()) {
         start_transfer(todo.front());
         todo.pop_front();
+      }
+      if (budget.bytes_per_s > 0) {
+        double ahead = budget.ahead_s();
+        if (ahead > 0) {
+          clock.sleep_s(std::min(ahead, 0.05));
+        } else {
+          for (Transfer& t : active) {
+            if (!t.paused) continue;
+            t.paused = false;
+            curl_easy_pause(t.easy, CURLPAUSE_CONT);
+          }
+        }
       }
       int running = 0;
       curl_multi_perform(multi.get(), &running);

@@ -207,7 +207,7 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("11  conflict"), std::string::npos);
   EXPECT_NE(help.out.find("Example: "), std::string::npos);
-  for (const char* command : {"list-models", "info"}) {
+  for (const char* command : {"list-models", "info", "pull"}) {
     ProcessResult sub = oclip({command, "--help"});
     EXPECT_EQ(sub.exit_code, 0) << command;
     EXPECT_NE(sub.out.find("Example: oclip "), std::string::npos) << command;
@@ -230,6 +230,7 @@ TEST(Cli, ErrorsAreOneLinePlusHintWithoutColorWhenPiped) {
 TEST(Cli, DoesNotLinkLibTorch) {
   ProcessResult ldd = run_process({"ldd", oclip_binary()});
   ASSERT_EQ(ldd.exit_code, 0);
-  EXPECT_EQ(ldd.out.find("torch"), std::string::npos) << ldd.out;
-  EXPECT_EQ(ldd.out.find("c10"), std::string::npos);
+  // Library names only: load addresses in ldd's output may contain any hex digits.
+  EXPECT_EQ(ldd.out.find("libtorch"), std::string::npos) << ldd.out;
+  EXPECT_EQ(ldd.out.find("libc10"), std::string::npos) << ldd.out;
 }

@@ -343,7 +343,8 @@ TEST_F(Pull, ExpiredStorageUrlIsResolvedAgain) {
   auto log = hub.log_when([](const auto& lines) {
     return count_if(lines, [](const auto& l) { return l["status"] == 206; }) > 0;
   });
-  EXPECT_EQ(count_if(log, [](const auto& l) { return l["site"] == "cdn" && l["status"] == 403; }),
+  // On a slow machine a refreshed URL can expire too before it is used: at least one refresh.
+  EXPECT_GE(count_if(log, [](const auto& l) { return l["site"] == "cdn" && l["status"] == 403; }),
             1u);
   EXPECT_EQ(count_if(log, [](const auto& l) { return l["site"] == "cdn" && l["status"] == 206; }),
             1u);
@@ -749,4 +750,17 @@ TEST_F(Pull, LocalDirSkipsFilesPythonAlreadyFetched) {
   auto out =
       json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--local-dir", dir.string(), "--json"}));
   EXPECT_EQ(out["bytes_fetched"], seed_file("open_clip_config.json").size());  // only the config
+}
+
+TEST_F(Pull, LimitRateCapsTheSpeed) {
+  LocalHubProcess hub(args());
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult result =
+      oclip(hub, {"pull", "hf-hub:laion/tiny", "--limit-rate", "400K", "--split-size", "64K"});
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_GT(seconds, 1.0);  // 586 KiB at 400 KiB/s; unlimited it takes milliseconds
+  EXPECT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--limit-rate", "fast"}).exit_code, 2);
+  EXPECT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--jobs", "0"}).exit_code, 2);
 }
