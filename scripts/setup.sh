@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git ca-certificates python3
           libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
-          clang-format scdoc curl)
+          clang clang-format libclang-rt-14-dev scdoc curl)
 if [[ "${1:-}" == "bench" ]]; then
   packages+=(python3-torch python3-numpy hyperfine aria2 time)
 fi
