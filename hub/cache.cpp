@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/error.h"
@@ -214,6 +215,52 @@ void HubCache::write_ref(const RepoRef& repo, const std::string& revision,
   if (commit_for(repo, revision) == commit) return;
   make_dirs(ref.parent_path());
   write_file_atomic(ref, commit);
+}
+
+void HubCache::write_tree(const RepoRef& repo, const std::string& commit,
+                          const std::vector<TreeEntry>& files) const {
+  fs::path path = repo_dir(repo) / "trees" / (commit + ".json");
+  std::error_code ec;
+  if (fs::exists(path, ec)) return;                   // a commit's tree never changes
+  nlohmann::json entries = nlohmann::json::object();  // std::map: paths come out sorted
+  for (const TreeEntry& e : files) {
+    nlohmann::json entry = {{"size", e.size}, {"blob_id", e.oid}};
+    if (!e.lfs_oid.empty()) {
+      entry["lfs_sha256"] = e.lfs_oid;
+      entry["lfs_size"] = e.size;
+    }
+    entries[e.path] = entry;
+  }
+  try {
+    make_dirs(path.parent_path());
+    write_file_atomic(path, nlohmann::json{{"format_version", 1}, {"files", entries}}.dump());
+  } catch (const Error&) {
+    // Optional: it only lets offline loads tell a complete snapshot from a partial one.
+  }
+}
+
+std::optional<std::vector<TreeEntry>> HubCache::read_tree(const RepoRef& repo,
+                                                          const std::string& commit) const {
+  fs::path path = repo_dir(repo) / "trees" / (commit + ".json");
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  auto tree = nlohmann::json::parse(read_file(path), nullptr, false);
+  if (!tree.is_object() || tree.value("format_version", 0) != 1 || !tree.contains("files") ||
+      !tree["files"].is_object()) {
+    return std::nullopt;  // another format: ignore it, as huggingface_hub does
+  }
+  std::vector<TreeEntry> files;
+  for (const auto& [name, entry] : tree["files"].items()) {
+    if (!entry.is_object()) return std::nullopt;
+    TreeEntry e;
+    e.path = name;
+    e.size = entry.value("size", uint64_t{0});
+    e.oid = entry.value("blob_id", "");
+    e.lfs_oid = entry.value("lfs_sha256", "");
+    check_repo_path(e.path);
+    files.push_back(std::move(e));
+  }
+  return files;
 }
 
 void HubCache::tag_cache_dir() const {

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "hub/hub_api.h"
 #include "hub/repo_id.h"
 
 namespace oclip::hub {
@@ -73,6 +75,12 @@ class HubCache {
   void mark_missing(const RepoRef& repo, const std::string& commit, const std::string& path) const;
   // refs/{revision} = commit, no newline. Only after the snapshot entries exist.
   void write_ref(const RepoRef& repo, const std::string& revision, const std::string& commit) const;
+  // trees/{commit}.json as newer huggingface_hub writes it; only from a complete, unfiltered
+  // listing of that commit, or Python would take a partial snapshot for complete.
+  void write_tree(const RepoRef& repo, const std::string& commit,
+                  const std::vector<TreeEntry>& files) const;
+  std::optional<std::vector<TreeEntry>> read_tree(const RepoRef& repo,
+                                                  const std::string& commit) const;
   // CACHEDIR.TAG so backup tools skip the cache; failures are ignored.
   void tag_cache_dir() const;
 

@@ -38,21 +38,35 @@ std::string join(const std::vector<std::string>& items) {
 // of a full commit id (or offline) make no request at all.
 std::optional<PullResult> from_cache(const HubCache& cache, const PullOptions& options,
                                      const std::string& commit) {
-  if (options.all || !options.include.empty() || !options.optional_files.empty() || options.force) {
-    return std::nullopt;
-  }
+  if (options.force) return std::nullopt;
   const RepoRef& repo = options.repo;
-  if (!cache.has_file(repo, commit, kConfigFile)) return std::nullopt;
   PullResult result;
-  result.files.push_back({kConfigFile, 0, "", false});
-  for (const std::string& weights : weight_candidates(options.weight_file)) {
-    if (cache.has_file(repo, commit, weights)) {
-      result.files.push_back({weights, 0, "", false});
-      break;
+  if (auto listing = cache.read_tree(repo, commit)) {
+    // The commit's full listing is known: exactly what the options select must be present.
+    std::vector<TreeEntry> wanted;
+    try {
+      wanted = select_files(*listing, options);
+    } catch (const Error&) {
+      return std::nullopt;
     }
-    if (!cache.known_missing(repo, commit, weights)) return std::nullopt;  // unknown: ask the Hub
+    for (const TreeEntry& e : wanted) {
+      if (!cache.has_file(repo, commit, e.path)) return std::nullopt;
+      result.files.push_back({e.path, 0, "", false});
+    }
+  } else {
+    if (options.all || !options.include.empty() || !options.optional_files.empty())
+      return std::nullopt;
+    if (!cache.has_file(repo, commit, kConfigFile)) return std::nullopt;
+    result.files.push_back({kConfigFile, 0, "", false});
+    for (const std::string& weights : weight_candidates(options.weight_file)) {
+      if (cache.has_file(repo, commit, weights)) {
+        result.files.push_back({weights, 0, "", false});
+        break;
+      }
+      if (!cache.known_missing(repo, commit, weights)) return std::nullopt;  // unknown: ask the Hub
+    }
+    if (result.files.size() < 2) return std::nullopt;
   }
-  if (result.files.size() < 2) return std::nullopt;
   for (PulledFile& file : result.files) {
     std::error_code ec;
     auto path = cache.snapshot_file(repo, commit, file.path);
@@ -219,7 +233,10 @@ std::vector<Dependency> dependencies_of(const std::filesystem::path& config_file
 PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const HubCache& cache,
                 const PullOptions& options, const PullEvents& events) {
   PullResult result = pull_repo(config, api, http, cache, options, events);
-  if (options.dry_run || !options.optional_files.empty() || result.from_cache_only) return result;
+  // From the cache while online (a pinned commit): no request at all, not even for the
+  // dependencies. Offline, they come from the cache too.
+  if (options.dry_run || !options.optional_files.empty()) return result;
+  if (result.from_cache_only && !config.offline) return result;
   auto config_file = std::find_if(result.files.begin(), result.files.end(),
                                   [](const PulledFile& f) { return f.path == kConfigFile; });
   if (config_file == result.files.end()) return result;
@@ -343,6 +360,8 @@ PullResult pull_repo(const Config& config, HubApi& api, const HttpClient& http,
       cache.mark_missing(repo, result.commit, name);
     }
   }
+  // The listing is the commit's complete, unfiltered tree: safe to record for offline use.
+  cache.write_tree(repo, result.commit, listing);
   // Snapshot entries first, then the ref, so that a ref never points at a missing snapshot.
   cache.write_ref(repo, options.revision, result.commit);
   cache.tag_cache_dir();

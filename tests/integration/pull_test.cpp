@@ -766,3 +766,48 @@ TEST_F(Pull, LimitRateCapsTheSpeed) {
   EXPECT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--limit-rate", "fast"}).exit_code, 2);
   EXPECT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--jobs", "0"}).exit_code, 2);
 }
+
+TEST_F(Pull, RecordsTheTreeAndUsesItOffline) {
+  LocalHubProcess hub(args());
+  auto first = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--json"}));
+  std::string commit = first["commit"];
+  auto tree = nlohmann::json::parse(read(repo_dir() / "trees" / (commit + ".json")));
+  EXPECT_EQ(tree["format_version"], 1);
+  ASSERT_EQ(tree["files"].size(), 6u);  // the whole commit, not just what was pulled
+  EXPECT_EQ(tree["files"]["open_clip_model.safetensors"]["lfs_sha256"],
+            sha256(seed_file("open_clip_model.safetensors")));
+  EXPECT_EQ(tree["files"]["README.md"]["blob_id"],
+            oclip::git_blob_sha1_hex(seed_file("README.md")));
+  EXPECT_FALSE(tree["files"]["README.md"].contains("lfs_sha256"));
+
+  // Offline, the tree tells a complete selection from a partial one.
+  ProcessResult partial = oclip(hub, {"pull", "hf-hub:laion/tiny", "--all", "--offline"});
+  EXPECT_EQ(partial.exit_code, 3);
+  ASSERT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--all"}).exit_code, 0);
+  size_t requests = hub.log(1).size();
+  auto offline = json_of(oclip(hub, {"pull", "hf-hub:laion/tiny", "--all", "--offline", "--json"}));
+  EXPECT_EQ(offline["files"].size(), 6u);
+  EXPECT_EQ(offline["network"], false);
+  auto some = json_of(
+      oclip(hub, {"pull", "hf-hub:laion/tiny", "--include", "tokenizer/", "--offline", "--json"}));
+  EXPECT_EQ(some["files"].size(), 1u);
+  EXPECT_EQ(hub.log().size(), requests);
+}
+
+TEST_F(Pull, DependenciesComeFromTheCacheOffline) {
+  TempDir model, tokenizer;
+  write_seed(model.path(), {{"open_clip_config.json",
+                             R"({"model_cfg": {"text_cfg": {"hf_tokenizer_name": "timm/tok"}}})"},
+                            {"open_clip_model.safetensors", pseudo_random_bytes(1000)}});
+  write_seed(tokenizer.path(), {{"tokenizer.json", "{}"}});
+  LocalHubProcess hub({"--repo", "laion/siglip=" + model.path().string(), "--repo",
+                       "timm/tok=" + tokenizer.path().string()});
+  ASSERT_EQ(oclip(hub, {"pull", "hf-hub:laion/siglip"}).exit_code, 0);
+  LocalHubProcess nothing({});
+  auto offline =
+      json_of(oclip(nothing, {"pull", "hf-hub:laion/siglip", "--json"}, {{"HF_HUB_OFFLINE", "1"}}));
+  ASSERT_EQ(offline["dependencies"].size(), 1u);
+  EXPECT_EQ(offline["dependencies"][0]["repo"], "timm/tok");
+  EXPECT_EQ(offline["dependencies"][0]["files"][0]["path"], "tokenizer.json");
+  EXPECT_TRUE(nothing.log().empty());
+}
