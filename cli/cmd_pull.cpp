@@ -197,8 +197,11 @@ Command add_pull_command(CLI::App& parent) {
                   "Pretrained tag of a built-in name (see list-models --pretrained)");
   app->add_option("--revision", options->revision, "Branch, tag or commit (default main)");
   app->add_flag("--all", options->all, "Every file of the repo, not just what open_clip loads");
-  app->add_option("--include", options->include, "Only repo paths matching this glob (repeatable)");
-  app->add_option("--exclude", options->exclude, "Skip repo paths matching this glob (repeatable)");
+  // One value per flag, so that `--include '*.json' MODEL` leaves MODEL to the positional.
+  app->add_option("--include", options->include, "Only repo paths matching this glob (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--exclude", options->exclude, "Skip repo paths matching this glob (repeatable)")
+      ->allow_extra_args(false);
   app->add_flag("--force", options->force, "Fetch again even what is cached");
   app->add_flag("--dry-run", options->dry_run, "Show what would be fetched, change nothing");
   app->add_flag("--offline", options->offline, "Use the cache only (as HF_HUB_OFFLINE=1)");

@@ -26,7 +26,8 @@ void add_global_flags(CLI::App& app, cli::GlobalFlags& flags) {
   app.add_option("--token", flags.token, "Hub token (default $HF_TOKEN or the saved token)");
   app.add_option("--config-dir", flags.config_dirs,
                  "Extra folder of model config *.json files (repeatable; also "
-                 "$OCLIP_MODEL_CONFIG_PATH)");
+                 "$OCLIP_MODEL_CONFIG_PATH)")
+      ->allow_extra_args(false);
 }
 
 // Config for reporting an error before flags could be resolved.
