@@ -19,12 +19,15 @@ Error io_error(const std::string& what, const std::filesystem::path& path) {
       .with_file(path.string());
 }
 
-std::string random_suffix() {
-  std::random_device device;
-  return std::to_string(device()) + std::to_string(device());
-}
-
 }  // namespace
+
+std::string random_hex(size_t length) {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < length; ++i) out.push_back(kHex[random() & 15]);
+  return out;
+}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -37,7 +40,7 @@ std::string read_file(const std::filesystem::path& path) {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
   std::filesystem::path temp = path;
-  temp += ".oclip-" + random_suffix() + ".tmp";
+  temp += ".oclip-" + random_hex(16) + ".tmp";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw io_error("cannot create", temp);
   size_t written = 0;

@@ -7,6 +7,9 @@
 
 namespace oclip {
 
+// Random lowercase hex, for temporary names that no other writer picks.
+std::string random_hex(size_t length);
+
 // Throws Error(Io) naming the path.
 std::string read_file(const std::filesystem::path& path);
 

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -20,14 +19,6 @@ namespace fs = std::filesystem;
 Error io_error(const std::string& what, const fs::path& path) {
   return Error(ErrorKind::Io, what + " " + path.string() + ": " + std::strerror(errno))
       .with_file(path.string());
-}
-
-std::string random_hex(size_t n) {
-  static thread_local std::mt19937_64 random(std::random_device{}());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out.push_back(kHex[random() & 15]);
-  return out;
 }
 
 void make_dirs(const fs::path& dir) {

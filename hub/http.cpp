@@ -106,21 +106,11 @@ HttpResult HttpClient::send(const HttpRequest& request, const BodySink& sink) {
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent_.c_str());
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(request.connect_timeout_s * 1000));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
-                   std::max(1L, static_cast<long>(request.stall_timeout_s)));
+  apply_common_options(curl, request.connect_timeout_s, request.stall_timeout_s);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  // libcurl itself honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
-  if (!ca_bundle_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_bundle_.c_str());
   std::string range;
   if (request.range_start) {
     range = std::to_string(*request.range_start) + "-";
@@ -146,6 +136,20 @@ HttpResult HttpClient::send(const HttpRequest& request, const BodySink& sink) {
                                  : curl_easy_strerror(code);
   }
   return result;
+}
+
+void HttpClient::apply_common_options(void* easy, double connect_timeout_s,
+                                      double stall_timeout_s) const {
+  CURL* curl = easy;
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent_.c_str());
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_s * 1000));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(stall_timeout_s)));
+  // libcurl itself honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+  if (!ca_bundle_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_bundle_.c_str());
 }
 
 std::string resolve_url(const std::string& base, const std::string& reference) {

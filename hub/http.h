@@ -58,6 +58,10 @@ class HttpClient {
   HttpResult send(const HttpRequest& request, const BodySink& sink = nullptr);
 
   const std::string& user_agent() const { return user_agent_; }
+  // What every transfer of oclip's shares, for handles made elsewhere (the parallel ranges):
+  // user agent, no redirects followed, http(s) only, connect timeout, stall limit, CA bundle.
+  // `easy` is a CURL*.
+  void apply_common_options(void* easy, double connect_timeout_s, double stall_timeout_s) const;
 
  private:
   struct Handle;

@@ -229,14 +229,7 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
     curl_easy_setopt(e, CURLOPT_URL, meta.location.c_str());
     curl_easy_setopt(e, CURLOPT_RANGE, t.range.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);  // never a token: this is storage
-    curl_easy_setopt(e, CURLOPT_USERAGENT, http.user_agent().c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.etag_timeout_s * 1000));
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                     std::max(1L, static_cast<long>(config.download_timeout_s)));
-    if (!config.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config.ca_bundle.c_str());
+    http.apply_common_options(e, config.etag_timeout_s, config.download_timeout_s);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <random>
 #include <sstream>
 #include <vector>
 
@@ -29,14 +28,6 @@ std::string host_name() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   return name;
-}
-
-std::string random_id() {
-  static thread_local std::mt19937_64 random(std::random_device{}());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 8; ++i) out.push_back(kHex[random() & 15]);
-  return out;
 }
 
 struct ParsedJournal {
@@ -110,7 +101,7 @@ ResumeJournal ResumeJournal::open(const fs::path& blobs_dir, const std::string& 
   ResumeJournal journal;
   std::string prefix = etag + ".oclip-";
   std::string suffix = ".journal.incomplete";
-  std::string id = random_id();
+  std::string id = random_hex(8);
   journal.data_path_ = blobs_dir / (prefix + id + ".incomplete");
   journal.journal_path_ = blobs_dir / (prefix + id + suffix);
 
