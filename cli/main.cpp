@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
       cli::add_list_models_command(app),
       cli::add_info_command(app),
       cli::add_pull_command(app),
+      cli::add_inspect_command(app),
   };
 
   try {

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for a bounded time (default 20 s).
-#   bash scripts/fuzz.sh [SECONDS]
+#   bash scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
+shift || true
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  targets=(repo_path_fuzz natural_sort_fuzz checkpoint_fuzz pickle_fuzz safetensors_fuzz npy_fuzz zip_fuzz)
+fi
 if [[ ! -f build-fuzz/build.ninja ]]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DOCLIP_FUZZ=ON -DOCLIP_BUILD_TESTS=OFF -DOCLIP_WITH_TORCH=OFF >/dev/null
 fi
-cmake --build build-fuzz --target repo_path_fuzz natural_sort_fuzz -- -j"$(nproc)"
-for target in repo_path_fuzz natural_sort_fuzz; do
+cmake --build build-fuzz --target "${targets[@]}" -- -j"$(nproc)"
+for target in "${targets[@]}"; do
   corpus=build-fuzz/corpus/$target
   mkdir -p "$corpus"
   cp -n tests/fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true

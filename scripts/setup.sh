@@ -6,9 +6,9 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git ca-certificates python3
           libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
-          clang clang-format libclang-rt-14-dev scdoc curl)
+          clang clang-format libclang-rt-14-dev scdoc curl python3-torch python3-numpy)
 if [[ "${1:-}" == "bench" ]]; then
-  packages+=(python3-torch python3-numpy hyperfine aria2 time)
+  packages+=(hyperfine aria2 time)
 fi
 
 missing=()

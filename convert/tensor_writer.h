@@ -1,0 +1,54 @@
+// convert/tensor_writer.h — writing state dicts as open_clip_model.safetensors and as a
+// torch.save zip (open_clip_pytorch_model.bin), streaming one tensor at a time.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "convert/tensor.h"
+
+namespace oclip::convert {
+
+// A tensor to write: name, type, shape, and a producer that hands exactly its C-order
+// little-endian bytes to a sink, in pieces, so a writer never holds a whole model.
+struct OutputTensor {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::function<void(const ByteSink&)> produce;
+
+  uint64_t nbytes() const;
+};
+
+// `source` as it is, or cast to `dtype` chunk by chunk (float types only).
+OutputTensor output_tensor(const Tensor& source, std::string name, DType dtype);
+OutputTensor output_tensor(const Tensor& source);
+
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// Where a converted folder came from, kept in its safetensors __metadata__ so `validate` can
+// pick its cross-check. open_clip ignores these keys.
+struct SourceRecord {
+  std::string format;     // format_name() of the source
+  std::string file;       // the source path; only its base name is recorded
+  std::string sha256;     // of the whole source file
+  std::string family;     // mobileclip, big_vision, openai, open_clip
+  std::string precision;  // fp32, fp16, bf16
+};
+// {"format": "pt"} plus oclip.source_format, oclip.source_file, oclip.source_sha256,
+// oclip.family, oclip.precision and oclip.version.
+Metadata source_metadata(const SourceRecord& record);
+
+// Tensors ordered as the reference writer orders them (dtype, then name), so the same
+// tensors give the same bytes as Python's safetensors; header padded to 8 bytes.
+void write_safetensors(const std::filesystem::path& path, std::vector<OutputTensor> tensors,
+                       const Metadata& metadata);
+
+// A torch.save zip that torch.load(weights_only=True) accepts from torch 1.13 on: one storage
+// per tensor, in the given order, top folder named after the file's stem.
+void write_torch_bin(const std::filesystem::path& path, const std::vector<OutputTensor>& tensors);
+
+}  // namespace oclip::convert

@@ -1,0 +1,79 @@
+#include "core/output_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/file_io.h"
+
+namespace oclip {
+namespace {
+
+constexpr size_t kBufferBytes = 4 << 20;
+
+Error io_error(const std::string& what, const std::filesystem::path& path) {
+  return Error(ErrorKind::Io, what + " " + path.string() + ": " + std::strerror(errno)).with_file(path.string());
+}
+
+}  // namespace
+
+OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
+  temp_ = path_;
+  temp_ += ".oclip-" + random_hex(16) + ".tmp";
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw io_error("cannot create", temp_);
+  buffer_.reserve(kBufferBytes);
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temp_.c_str());
+  }
+}
+
+void OutputFile::write(std::span<const std::byte> bytes) {
+  position_ += bytes.size();
+  if (buffer_.size() + bytes.size() > kBufferBytes) flush();
+  if (bytes.size() >= kBufferBytes) {
+    write_all(bytes);
+  } else {
+    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  }
+}
+
+void OutputFile::flush() {
+  write_all(buffer_);
+  buffer_.clear();
+}
+
+void OutputFile::write_all(std::span<const std::byte> bytes) {
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw io_error("cannot write", temp_);
+    written += static_cast<size_t>(n);
+  }
+}
+
+void OutputFile::commit() {
+  flush();
+  if (::fsync(fd_) != 0) throw io_error("cannot flush", temp_);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) {
+    ::unlink(temp_.c_str());
+    throw io_error("cannot close", temp_);
+  }
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+    Error error = io_error("cannot rename onto", path_);
+    ::unlink(temp_.c_str());
+    throw error;
+  }
+}
+
+}  // namespace oclip
