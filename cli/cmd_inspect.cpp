@@ -39,8 +39,10 @@ nlohmann::ordered_json describe_checkpoint(const convert::Checkpoint& c, const O
     parameters += t.numel();
     bytes += t.nbytes();
     by_dtype[std::string(convert::dtype_name(t.dtype))] += t.nbytes();
-    nlohmann::ordered_json row = {
-        {"name", t.name}, {"dtype", convert::dtype_name(t.dtype)}, {"shape", t.shape}, {"bytes", t.nbytes()}};
+    nlohmann::ordered_json row = {{"name", t.name},
+                                  {"dtype", convert::dtype_name(t.dtype)},
+                                  {"shape", t.shape},
+                                  {"bytes", t.nbytes()}};
     if (options.hash) {
       row["sha256"] = convert::tensor_sha256(t);
       if (c.file) c.file->release(t.storage);
@@ -68,22 +70,24 @@ void print_human(const Config& config, const nlohmann::ordered_json& d) {
   std::string format = d["format"];
   if (d.contains("archive")) format += " (archive '" + d["archive"].get<std::string>() + "/')";
   head.push_back({"format", format});
-  if (!d["wrapper"].get<std::string>().empty()) head.push_back({"wrapper", "['" + d["wrapper"].get<std::string>() + "']"});
+  if (!d["wrapper"].get<std::string>().empty())
+    head.push_back({"wrapper", "['" + d["wrapper"].get<std::string>() + "']"});
   if (!d["stripped_prefix"].get<std::string>().empty())
     head.push_back({"prefix", "'" + d["stripped_prefix"].get<std::string>() + "' removed"});
   head.push_back({"tensors", std::to_string(d["tensor_count"].get<size_t>())});
   head.push_back({"parameters", std::to_string(d["parameters"].get<uint64_t>())});
   std::string by_dtype;
   for (auto it = d["bytes_by_dtype"].begin(); it != d["bytes_by_dtype"].end(); ++it)
-    by_dtype += (by_dtype.empty() ? "" : ", ") + it.key() + " " + human_bytes(it.value().get<uint64_t>());
+    by_dtype +=
+        (by_dtype.empty() ? "" : ", ") + it.key() + " " + human_bytes(it.value().get<uint64_t>());
   head.push_back({"bytes", human_bytes(d["bytes"].get<uint64_t>()) + " (" + by_dtype + ")"});
   for (auto it = d["metadata"].begin(); it != d["metadata"].end(); ++it)
     head.push_back({"metadata", it.key() + " = " + it.value().get<std::string>()});
   for (const auto& note : d["notes"]) head.push_back({"note", note.get<std::string>()});
   std::cout << format_table(head);
   if (!d.contains("tensors")) return;
-  std::vector<std::vector<std::string>> rows = {{bold(config, "name"), bold(config, "dtype"), bold(config, "shape"),
-                                                 bold(config, "bytes")}};
+  std::vector<std::vector<std::string>> rows = {
+      {bold(config, "name"), bold(config, "dtype"), bold(config, "shape"), bold(config, "bytes")}};
   const bool hashed = !d["tensors"].empty() && d["tensors"][0].contains("sha256");
   if (hashed) rows[0].push_back(bold(config, "sha256"));
   for (const auto& t : d["tensors"]) {
@@ -104,7 +108,8 @@ std::vector<fs::path> checkpoints_in(const fs::path& dir) {
     std::ifstream in(e.path(), std::ios::binary);
     char head[16] = {};
     in.read(head, sizeof head);
-    std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(head), static_cast<size_t>(in.gcount()));
+    std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(head),
+                                     static_cast<size_t>(in.gcount()));
     if (convert::detect_format(bytes)) found.push_back(e.path());
   }
   std::sort(found.begin(), found.end());
@@ -114,15 +119,19 @@ std::vector<fs::path> checkpoints_in(const fs::path& dir) {
 int inspect(const Config& config, const Options& options) {
   const fs::path path = options.path;
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(ErrorKind::NotFound, "no such file or folder: " + options.path);
-  std::vector<fs::path> files = fs::is_directory(path) ? checkpoints_in(path) : std::vector<fs::path>{path};
+  if (!fs::exists(path, ec))
+    throw Error(ErrorKind::NotFound, "no such file or folder: " + options.path);
+  std::vector<fs::path> files =
+      fs::is_directory(path) ? checkpoints_in(path) : std::vector<fs::path>{path};
   if (files.empty()) throw Error(ErrorKind::NotFound, "no checkpoint files in " + options.path);
 
   nlohmann::ordered_json described = nlohmann::ordered_json::array();
-  for (const fs::path& file : files) described.push_back(describe_checkpoint(convert::read_checkpoint(file), options));
+  for (const fs::path& file : files)
+    described.push_back(describe_checkpoint(convert::read_checkpoint(file), options));
   if (config.json) {
-    print_json(fs::is_directory(path) ? nlohmann::ordered_json{{"folder", options.path}, {"files", described}}
-                                      : described[0]);
+    print_json(fs::is_directory(path)
+                   ? nlohmann::ordered_json{{"folder", options.path}, {"files", described}}
+                   : described[0]);
     return 0;
   }
   for (size_t i = 0; i < described.size(); ++i) {
@@ -137,7 +146,8 @@ int inspect(const Config& config, const Options& options) {
 Command add_inspect_command(CLI::App& parent) {
   auto options = std::make_shared<Options>();
   CLI::App* app = parent.add_subcommand(
-      "inspect", "Show a checkpoint's format and tensors (safetensors, torch, TorchScript, .npz, .npy)");
+      "inspect",
+      "Show a checkpoint's format and tensors (safetensors, torch, TorchScript, .npz, .npy)");
   app->add_option("PATH", options->path, "Checkpoint file, or a folder of them")->required();
   app->add_flag("--hash", options->hash, "Also print each tensor's sha256 (reads all the data)");
   app->add_flag("--summary", options->summary, "Only the summary, no table of tensors");

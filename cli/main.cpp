@@ -53,10 +53,8 @@ int main(int argc, char** argv) {
              "\nExample: oclip list-models --filter 'ViT-B-*'\n");
 
   std::vector<cli::Command> commands = {
-      cli::add_list_models_command(app),
-      cli::add_info_command(app),
-      cli::add_pull_command(app),
-      cli::add_inspect_command(app),
+      cli::add_list_models_command(app), cli::add_info_command(app),    cli::add_pull_command(app),
+      cli::add_inspect_command(app),     cli::add_convert_command(app),
   };
 
   try {

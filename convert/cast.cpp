@@ -23,10 +23,14 @@ void store(std::vector<std::byte>& out, T v) {
 
 float read_float(DType dtype, const std::byte* p) {
   switch (dtype) {
-    case DType::F64: return static_cast<float>(load<double>(p));
-    case DType::F32: return load<float>(p);
-    case DType::F16: return f16_to_f32(load<uint16_t>(p));
-    default: return bf16_to_f32(load<uint16_t>(p));
+    case DType::F64:
+      return static_cast<float>(load<double>(p));
+    case DType::F32:
+      return load<float>(p);
+    case DType::F16:
+      return f16_to_f32(load<uint16_t>(p));
+    default:
+      return bf16_to_f32(load<uint16_t>(p));
   }
 }
 
@@ -38,7 +42,8 @@ float f16_to_f32(uint16_t bits) {
   const uint32_t sign = uint32_t(bits & 0x8000) << 16;
   uint32_t exponent = (bits >> 10) & 0x1F;
   uint32_t mantissa = bits & 0x3FF;
-  if (exponent == 0x1F) return std::bit_cast<float>(sign | 0x7F800000 | mantissa << 13);  // inf, NaN
+  if (exponent == 0x1F)
+    return std::bit_cast<float>(sign | 0x7F800000 | mantissa << 13);  // inf, NaN
   if (exponent == 0) {
     if (mantissa == 0) return std::bit_cast<float>(sign);  // +-0
     // Subnormal: shift the mantissa up until its leading 1 reaches the implicit bit.
@@ -60,10 +65,10 @@ uint16_t f32_to_f16(float value) {
   if (magnitude > 0x7F800000) return sign | 0x7E00;   // NaN
   if (magnitude >= 0x477FF000) return sign | 0x7C00;  // rounds past 65504: infinity
   if (magnitude < 0x38800000) {                       // below 2^-14: subnormal half or zero
-    if (magnitude <= 0x33000000) return sign;         // at most 2^-25: rounds to zero (ties to even)
+    if (magnitude <= 0x33000000) return sign;  // at most 2^-25: rounds to zero (ties to even)
     const uint32_t exponent = magnitude >> 23;
     const uint32_t mantissa = (magnitude & 0x7FFFFF) | 0x800000;
-    const uint32_t shift = 126 - exponent;            // 14..24: units of 2^-24
+    const uint32_t shift = 126 - exponent;  // 14..24: units of 2^-24
     uint32_t q = mantissa >> shift;
     const uint32_t rest = mantissa & ((1u << shift) - 1);
     const uint32_t half = 1u << (shift - 1);
@@ -81,14 +86,16 @@ uint16_t f32_to_bf16(float value) {
   return static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
 }
 
-void cast_elements(DType from, std::span<const std::byte> in, DType to, std::vector<std::byte>& out) {
+void cast_elements(DType from, std::span<const std::byte> in, DType to,
+                   std::vector<std::byte>& out) {
   if (from == to) {
     out.insert(out.end(), in.begin(), in.end());
     return;
   }
   if (!is_float(from) || !is_float(to))
     throw Error(ErrorKind::Unsupported, "cannot cast " + std::string(dtype_name(from)) + " to " +
-                                            std::string(dtype_name(to)) + "; only float types convert");
+                                            std::string(dtype_name(to)) +
+                                            "; only float types convert");
   const size_t in_size = dtype_bits(from) / 8;
   const size_t count = in.size() / in_size;
   out.reserve(out.size() + count * dtype_bits(to) / 8);
@@ -101,9 +108,15 @@ void cast_elements(DType from, std::span<const std::byte> in, DType to, std::vec
     }
     const float f = read_float(from, p);
     switch (to) {
-      case DType::F32: store(out, f); break;
-      case DType::F16: store(out, f32_to_f16(f)); break;
-      default: store(out, f32_to_bf16(f)); break;
+      case DType::F32:
+        store(out, f);
+        break;
+      case DType::F16:
+        store(out, f32_to_f16(f));
+        break;
+      default:
+        store(out, f32_to_bf16(f));
+        break;
     }
   }
 }

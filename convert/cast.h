@@ -19,6 +19,7 @@ uint16_t f32_to_bf16(float value);  // NaN to 0x7FC0
 // Converts whole little-endian elements of `from` into `to`, appending to `out`. Between
 // float types only (f64, f32, f16, bf16; f64 narrows through f32 as torch does); the same
 // type is a copy. Anything else throws Error(Unsupported).
-void cast_elements(DType from, std::span<const std::byte> in, DType to, std::vector<std::byte>& out);
+void cast_elements(DType from, std::span<const std::byte> in, DType to,
+                   std::vector<std::byte>& out);
 
 }  // namespace oclip::convert

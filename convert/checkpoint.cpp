@@ -34,19 +34,26 @@ void read_zip(std::span<const std::byte> bytes, Checkpoint& out) {
       return;
     }
   }
-  throw format_error(out, "zip archive is neither a torch checkpoint (no <top>/data.pkl) nor an .npz");
+  throw format_error(out,
+                     "zip archive is neither a torch checkpoint (no <top>/data.pkl) nor an .npz");
 }
 
 }  // namespace
 
 std::string_view format_name(Format format) {
   switch (format) {
-    case Format::Safetensors: return "safetensors";
-    case Format::TorchZip: return "torch-zip";
-    case Format::TorchLegacy: return "torch-legacy";
-    case Format::TorchScript: return "torchscript";
-    case Format::Npz: return "npz";
-    case Format::Npy: return "npy";
+    case Format::Safetensors:
+      return "safetensors";
+    case Format::TorchZip:
+      return "torch-zip";
+    case Format::TorchLegacy:
+      return "torch-legacy";
+    case Format::TorchScript:
+      return "torchscript";
+    case Format::Npz:
+      return "npz";
+    case Format::Npy:
+      return "npy";
   }
   return "unknown";
 }
@@ -70,8 +77,10 @@ void check_tensor(const Tensor& tensor, const Checkpoint& checkpoint) {
   }
 }
 
-std::shared_ptr<const std::string> byteswapped(std::span<const std::byte> bytes, size_t element_size) {
-  auto out = std::make_shared<std::string>(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+std::shared_ptr<const std::string> byteswapped(std::span<const std::byte> bytes,
+                                               size_t element_size) {
+  auto out =
+      std::make_shared<std::string>(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (element_size > 1) {
     for (size_t at = 0; at + element_size <= out->size(); at += element_size)
       std::reverse(out->begin() + static_cast<ptrdiff_t>(at),
@@ -94,17 +103,27 @@ Checkpoint read_checkpoint_bytes(std::span<const std::byte> bytes, std::string l
   std::optional<Format> format = detect_format(bytes);
   if (!format) {
     if (bytes.size() > 262 && std::memcmp(bytes.data() + 257, "ustar", 5) == 0)
-      throw format_error(out, "the tar-based torch format of 2017 is not supported; re-save it with torch.save");
-    throw format_error(out, bytes.empty() ? "file is empty"
-                                          : "not a checkpoint oclip knows (safetensors, torch zip or legacy, "
-                                            "TorchScript, .npz or .npy)");
+      throw format_error(
+          out, "the tar-based torch format of 2017 is not supported; re-save it with torch.save");
+    throw format_error(out, bytes.empty()
+                                ? "file is empty"
+                                : "not a checkpoint oclip knows (safetensors, torch zip or legacy, "
+                                  "TorchScript, .npz or .npy)");
   }
   out.format = *format;
   switch (*format) {
-    case Format::Safetensors: read_safetensors(bytes, out); break;
-    case Format::TorchLegacy: read_torch_legacy(bytes, out); break;
-    case Format::Npy: out.tensors.push_back(read_npy(bytes, "array", false, out)); break;
-    default: read_zip(bytes, out); break;
+    case Format::Safetensors:
+      read_safetensors(bytes, out);
+      break;
+    case Format::TorchLegacy:
+      read_torch_legacy(bytes, out);
+      break;
+    case Format::Npy:
+      out.tensors.push_back(read_npy(bytes, "array", false, out));
+      break;
+    default:
+      read_zip(bytes, out);
+      break;
   }
   return out;
 }

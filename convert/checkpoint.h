@@ -20,13 +20,13 @@ std::string_view format_name(Format format);  // "safetensors", "torch-zip", ...
 
 struct Checkpoint {
   Format format = Format::Safetensors;
-  std::string label;                // the file, for messages
-  std::vector<Tensor> tensors;      // in file / state-dict order
-  std::string wrapper;              // where the state dict was: "" (top level), "state_dict", "model"
-  std::string stripped_prefix;      // "module." (DDP) or "_orig_mod." (torch.compile) when removed
-  std::string archive_name;         // a zip archive's top folder
+  std::string label;            // the file, for messages
+  std::vector<Tensor> tensors;  // in file / state-dict order
+  std::string wrapper;          // where the state dict was: "" (top level), "state_dict", "model"
+  std::string stripped_prefix;  // "module." (DDP) or "_orig_mod." (torch.compile) when removed
+  std::string archive_name;     // a zip archive's top folder
   std::vector<std::pair<std::string, std::string>> metadata;  // safetensors __metadata__
-  std::vector<std::string> notes;   // what was skipped or assumed, for `inspect` and converters
+  std::vector<std::string> notes;  // what was skipped or assumed, for `inspect` and converters
 
   // What the tensor views point into.
   std::shared_ptr<const MappedFile> file;

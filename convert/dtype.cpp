@@ -79,13 +79,13 @@ std::optional<DType> dtype_from_torch_dtype(std::string_view name) {
     DType dtype;
   };
   static constexpr Alias kAliases[] = {
-      {"float64", DType::F64}, {"double", DType::F64}, {"float32", DType::F32},
-      {"float", DType::F32},   {"float16", DType::F16}, {"half", DType::F16},
-      {"bfloat16", DType::BF16}, {"int64", DType::I64}, {"long", DType::I64},
-      {"int32", DType::I32},   {"int", DType::I32},     {"int16", DType::I16},
-      {"short", DType::I16},   {"int8", DType::I8},     {"uint8", DType::U8},
-      {"bool", DType::Bool},   {"complex64", DType::C64}, {"complex128", DType::C128},
-      {"uint16", DType::U16},  {"uint32", DType::U32},  {"uint64", DType::U64},
+      {"float64", DType::F64},   {"double", DType::F64},    {"float32", DType::F32},
+      {"float", DType::F32},     {"float16", DType::F16},   {"half", DType::F16},
+      {"bfloat16", DType::BF16}, {"int64", DType::I64},     {"long", DType::I64},
+      {"int32", DType::I32},     {"int", DType::I32},       {"int16", DType::I16},
+      {"short", DType::I16},     {"int8", DType::I8},       {"uint8", DType::U8},
+      {"bool", DType::Bool},     {"complex64", DType::C64}, {"complex128", DType::C128},
+      {"uint16", DType::U16},    {"uint32", DType::U32},    {"uint64", DType::U64},
   };
   for (const Alias& a : kAliases) {
     if (a.name == name) return a.dtype;

@@ -8,8 +8,29 @@
 namespace oclip::convert {
 
 enum class DType {
-  F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool, U16, U32, U64, C64, C128,
-  F8_E4M3, F8_E5M2, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, F6_E2M3, F6_E3M2, F4,
+  F64,
+  F32,
+  F16,
+  BF16,
+  I64,
+  I32,
+  I16,
+  I8,
+  U8,
+  Bool,
+  U16,
+  U32,
+  U64,
+  C64,
+  C128,
+  F8_E4M3,
+  F8_E5M2,
+  F8_E8M0,
+  F8_E4M3FNUZ,
+  F8_E5M2FNUZ,
+  F6_E2M3,
+  F6_E3M2,
+  F4,
 };
 
 // Lowercase canonical name: "f32", "bf16", "bool", ...

@@ -50,7 +50,8 @@ class HeaderParser {
     }
     ++at_;
     while (at_ < text_.size()) {
-      if (!std::isspace(static_cast<unsigned char>(text_[at_]))) throw fail("junk after the header dict");
+      if (!std::isspace(static_cast<unsigned char>(text_[at_])))
+        throw fail("junk after the header dict");
       ++at_;
     }
     if (seen.size() != 3) throw fail("header needs exactly descr, fortran_order and shape");
@@ -100,7 +101,8 @@ class HeaderParser {
     while (true) {
       skip_space();
       if (peek() == ')') break;
-      if (!std::isdigit(static_cast<unsigned char>(peek()))) throw fail("shape holds a non-integer");
+      if (!std::isdigit(static_cast<unsigned char>(peek())))
+        throw fail("shape holds a non-integer");
       int64_t v = 0;
       while (at_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[at_]))) {
         if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, text_[at_] - '0', &v))
@@ -131,7 +133,8 @@ struct Descr {
   bool swap;
 };
 
-Descr parse_descr(const std::string& descr, bool big_vision, const Checkpoint& out, const std::string& name) {
+Descr parse_descr(const std::string& descr, bool big_vision, const Checkpoint& out,
+                  const std::string& name) {
   auto fail = [&](const std::string& problem) {
     return format_error(out, "array '" + name + "' has dtype '" + descr + "': " + problem);
   };
@@ -139,18 +142,21 @@ Descr parse_descr(const std::string& descr, bool big_vision, const Checkpoint& o
   const char order = descr[0];
   const char kind = descr[1];
   const std::string size = descr.substr(2);
-  if (order != '<' && order != '>' && order != '|' && order != '=') throw fail("unknown byte order");
+  if (order != '<' && order != '>' && order != '|' && order != '=')
+    throw fail("unknown byte order");
   if (kind == 'O') throw fail("object arrays are pickles and are refused");
-  if (kind == 'S' || kind == 'U' || kind == 'a' || kind == 'M' || kind == 'm') throw fail("not a numeric type");
+  if (kind == 'S' || kind == 'U' || kind == 'a' || kind == 'M' || kind == 'm')
+    throw fail("not a numeric type");
   struct Known {
     char kind;
     const char* size;
     DType dtype;
   };
   static constexpr Known kKnown[] = {
-      {'f', "2", DType::F16}, {'f', "4", DType::F32}, {'f', "8", DType::F64}, {'i', "1", DType::I8},
-      {'i', "2", DType::I16}, {'i', "4", DType::I32}, {'i', "8", DType::I64}, {'u', "1", DType::U8},
-      {'u', "2", DType::U16}, {'u', "4", DType::U32}, {'u', "8", DType::U64}, {'b', "1", DType::Bool},
+      {'f', "2", DType::F16}, {'f', "4", DType::F32},   {'f', "8", DType::F64},
+      {'i', "1", DType::I8},  {'i', "2", DType::I16},   {'i', "4", DType::I32},
+      {'i', "8", DType::I64}, {'u', "1", DType::U8},    {'u', "2", DType::U16},
+      {'u', "4", DType::U32}, {'u', "8", DType::U64},   {'b', "1", DType::Bool},
       {'c', "8", DType::C64}, {'c', "16", DType::C128},
   };
   for (const Known& k : kKnown) {
@@ -165,9 +171,13 @@ Descr parse_descr(const std::string& descr, bool big_vision, const Checkpoint& o
 
 }  // namespace
 
-Tensor read_npy(std::span<const std::byte> bytes, std::string name, bool big_vision, Checkpoint& out) {
-  auto fail = [&](const std::string& problem) { return format_error(out, "array '" + name + "': " + problem); };
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) throw fail("not an .npy array");
+Tensor read_npy(std::span<const std::byte> bytes, std::string name, bool big_vision,
+                Checkpoint& out) {
+  auto fail = [&](const std::string& problem) {
+    return format_error(out, "array '" + name + "': " + problem);
+  };
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
+    throw fail("not an .npy array");
   const int major = static_cast<int>(bytes[6]);
   size_t header_length = 0;
   size_t header_start = 0;
@@ -183,7 +193,8 @@ Tensor read_npy(std::span<const std::byte> bytes, std::string name, bool big_vis
   }
   if (header_length > kMaxHeaderChars) throw fail("header longer than 10000 characters");
   if (header_length > bytes.size() - header_start) throw fail("truncated header");
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data() + header_start), header_length);
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data() + header_start),
+                              header_length);
   for (char c : text) {
     if (static_cast<unsigned char>(c) >= 0x80) throw fail("header has non-ASCII characters");
   }
@@ -196,14 +207,16 @@ Tensor read_npy(std::span<const std::byte> bytes, std::string name, bool big_vis
   tensor.shape = header.shape;
   uint64_t numel = 1;
   for (int64_t d : tensor.shape) {
-    if (!checked_mul(numel, static_cast<uint64_t>(d), &numel)) throw fail("element count overflows");
+    if (!checked_mul(numel, static_cast<uint64_t>(d), &numel))
+      throw fail("element count overflows");
   }
   const uint64_t element_size = dtype_bits(tensor.dtype) / 8;
   uint64_t size = 0;
   if (!checked_mul(numel, element_size, &size)) throw fail("byte size overflows");
   const std::span<const std::byte> data = bytes.subspan(header_start + header_length);
   if (data.size() != size)
-    throw fail("has " + std::to_string(data.size()) + " data bytes; its shape and dtype need " + std::to_string(size));
+    throw fail("has " + std::to_string(data.size()) + " data bytes; its shape and dtype need " +
+               std::to_string(size));
   // The sizes fit the data now, so stride products cannot overflow.
   if (header.fortran_order) {
     int64_t stride = 1;
@@ -245,8 +258,10 @@ void read_npz(const ZipReader& zip, Checkpoint& out) {
     bf16 += out.tensors.back().dtype == DType::BF16;
   }
   if (out.tensors.empty()) throw format_error(out, ".npz archive holds no .npy arrays");
-  if (others) out.notes.push_back("skipped " + std::to_string(others) + " members that are not .npy arrays");
-  if (bf16) out.notes.push_back(std::to_string(bf16) + " 2-byte void arrays read as bfloat16 (big_vision)");
+  if (others)
+    out.notes.push_back("skipped " + std::to_string(others) + " members that are not .npy arrays");
+  if (bf16)
+    out.notes.push_back(std::to_string(bf16) + " 2-byte void arrays read as bfloat16 (big_vision)");
 }
 
 }  // namespace oclip::convert

@@ -15,10 +15,26 @@ namespace {
 // current), plus the TorchScript object classes when reading a TorchScript archive.
 enum Callable {
   kNotCallable = 0,
-  kOrderedDict, kCounter, kRebuildTensor, kRebuildTensorV2, kRebuildTensorV3,
-  kRebuildParameter, kRebuildParameterWithState, kRebuildFromTypeV2, kParameter,
-  kStorageClass, kDevice, kSize, kSet, kFrozenSet, kByteArray, kComplex, kCodecsEncode,
-  kTorchScriptClass, kJitRestoreTypeTag, kJitBuildList,
+  kOrderedDict,
+  kCounter,
+  kRebuildTensor,
+  kRebuildTensorV2,
+  kRebuildTensorV3,
+  kRebuildParameter,
+  kRebuildParameterWithState,
+  kRebuildFromTypeV2,
+  kParameter,
+  kStorageClass,
+  kDevice,
+  kSize,
+  kSet,
+  kFrozenSet,
+  kByteArray,
+  kComplex,
+  kCodecsEncode,
+  kTorchScriptClass,
+  kJitRestoreTypeTag,
+  kJitBuildList,
 };
 
 constexpr size_t kMaxMemo = size_t{1} << 24;
@@ -32,9 +48,9 @@ struct Op {
 // Names for messages about opcodes oclip refuses.
 const char* opcode_name(uint8_t code) {
   static constexpr Op kNames[] = {
-      {0x69, "INST"}, {0x6F, "OBJ"}, {0x82, "EXT1"}, {0x83, "EXT2"}, {0x84, "EXT4"},
-      {0x50, "PERSID"}, {0x97, "NEXT_BUFFER"}, {0x98, "READONLY_BUFFER"}, {0x53, "STRING"},
-      {0x56, "UNICODE"},
+      {0x69, "INST"},   {0x6F, "OBJ"},     {0x82, "EXT1"},        {0x83, "EXT2"},
+      {0x84, "EXT4"},   {0x50, "PERSID"},  {0x97, "NEXT_BUFFER"}, {0x98, "READONLY_BUFFER"},
+      {0x53, "STRING"}, {0x56, "UNICODE"},
   };
   for (const Op& op : kNames) {
     if (op.code == code) return op.name;
@@ -176,10 +192,13 @@ class Unpickler {
       if (name == "_rebuild_tensor_v2") return callable_value(kRebuildTensorV2);
       if (name == "_rebuild_tensor_v3") return callable_value(kRebuildTensorV3);
       if (name == "_rebuild_parameter") return callable_value(kRebuildParameter);
-      if (name == "_rebuild_parameter_with_state") return callable_value(kRebuildParameterWithState);
+      if (name == "_rebuild_parameter_with_state")
+        return callable_value(kRebuildParameterWithState);
       if (name.find("sparse") != std::string::npos || name.find("qtensor") != std::string::npos ||
-          name.find("wrapper_subclass") != std::string::npos || name.find("meta") != std::string::npos)
-        throw fail("'" + full + "' builds a sparse, quantized or meta tensor, which oclip does not read");
+          name.find("wrapper_subclass") != std::string::npos ||
+          name.find("meta") != std::string::npos)
+        throw fail("'" + full +
+                   "' builds a sparse, quantized or meta tensor, which oclip does not read");
     }
     if (module == "torch._tensor" && name == "_rebuild_from_type_v2")
       return callable_value(kRebuildFromTypeV2);
@@ -192,7 +211,8 @@ class Unpickler {
         return v;
       }
       std::optional<DType> dtype = dtype_from_torch_storage(name);
-      if (!dtype) throw fail("storage class '" + full + "' (quantized or unknown) is not supported");
+      if (!dtype)
+        throw fail("storage class '" + full + "' (quantized or unknown) is not supported");
       v->dtype = *dtype;
       return v;
     }
@@ -215,10 +235,12 @@ class Unpickler {
     if (options_.allow_torchscript) {
       if (module.starts_with("__torch__.torch.classes"))
         throw fail("TorchScript class '" + full + "' has opaque native state (TorchBind)");
-      if (module == "__torch__" || module.starts_with("__torch__.")) return callable_value(kTorchScriptClass);
+      if (module == "__torch__" || module.starts_with("__torch__."))
+        return callable_value(kTorchScriptClass);
       if (module == "torch.jit._pickle") {
         if (name == "restore_type_tag") return callable_value(kJitRestoreTypeTag);
-        if (name.starts_with("build_") && name.ends_with("list")) return callable_value(kJitBuildList);
+        if (name.starts_with("build_") && name.ends_with("list"))
+          return callable_value(kJitBuildList);
       }
     }
     throw fail("global '" + full +
@@ -228,12 +250,14 @@ class Unpickler {
 
   // --- emulated calls ---
   const std::vector<PyValue*>& tuple_args(PyValue* args, const std::string& who) {
-    if (args->kind != PyKind::Tuple) throw fail(who + " expects an argument tuple, got " + describe(*args));
+    if (args->kind != PyKind::Tuple)
+      throw fail(who + " expects an argument tuple, got " + describe(*args));
     return args->items;
   }
   int64_t as_int(PyValue* v, const std::string& what) {
     if (v->kind == PyKind::Bool) return v->boolean;
-    if (v->kind != PyKind::Int || v->int_overflow) throw fail(what + " must be an integer, got " + describe(*v));
+    if (v->kind != PyKind::Int || v->int_overflow)
+      throw fail(what + " must be an integer, got " + describe(*v));
     return v->integer;
   }
   std::vector<int64_t> as_int_tuple(PyValue* v, const std::string& what) {
@@ -246,15 +270,18 @@ class Unpickler {
 
   PyValue* rebuild_tensor(const std::vector<PyValue*>& a, const std::string& who, bool has_dtype) {
     const size_t needed = has_dtype ? 7 : 4;
-    if (a.size() < needed) throw fail(who + " expects at least " + std::to_string(needed) + " arguments");
-    if (a[0]->kind != PyKind::Storage) throw fail(who + " expects a storage, got " + describe(*a[0]));
+    if (a.size() < needed)
+      throw fail(who + " expects at least " + std::to_string(needed) + " arguments");
+    if (a[0]->kind != PyKind::Storage)
+      throw fail(who + " expects a storage, got " + describe(*a[0]));
     PyValue* t = make(PyKind::Tensor);
     t->storage = a[0];
     t->dtype = a[0]->dtype;
     t->offset = as_int(a[1], "storage offset");
     t->shape = as_int_tuple(a[2], "tensor size");
     t->strides = as_int_tuple(a[3], "tensor stride");
-    if (t->shape.size() != t->strides.size()) throw fail(who + ": size and stride differ in length");
+    if (t->shape.size() != t->strides.size())
+      throw fail(who + ": size and stride differ in length");
     if (has_dtype) {
       if (a[6]->kind != PyKind::DType) throw fail(who + " expects a dtype, got " + describe(*a[6]));
       t->dtype = a[6]->dtype;
@@ -263,7 +290,8 @@ class Unpickler {
   }
 
   PyValue* call(PyValue* callable, PyValue* args) {
-    if (callable->kind != PyKind::Global) throw fail("REDUCE on " + describe(*callable) + ", which is not callable");
+    if (callable->kind != PyKind::Global)
+      throw fail("REDUCE on " + describe(*callable) + ", which is not callable");
     const std::string& who = callable->text;
     const std::vector<PyValue*>& a = tuple_args(args, who);
     switch (callable->callable) {
@@ -277,16 +305,20 @@ class Unpickler {
         }
         if (a.size() == 1 && a[0]->kind == PyKind::List) {
           for (PyValue* pair : a[0]->items) {
-            if (pair->kind != PyKind::Tuple || pair->items.size() != 2) throw fail(who + " expects (key, value) pairs");
+            if (pair->kind != PyKind::Tuple || pair->items.size() != 2)
+              throw fail(who + " expects (key, value) pairs");
             d->entries.emplace_back(pair->items[0], pair->items[1]);
           }
           return d;
         }
         throw fail(who + " called with unexpected arguments");
       }
-      case kRebuildTensor: return rebuild_tensor(a, who, false);
-      case kRebuildTensorV2: return rebuild_tensor(a, who, false);
-      case kRebuildTensorV3: return rebuild_tensor(a, who, true);
+      case kRebuildTensor:
+        return rebuild_tensor(a, who, false);
+      case kRebuildTensorV2:
+        return rebuild_tensor(a, who, false);
+      case kRebuildTensorV3:
+        return rebuild_tensor(a, who, true);
       case kRebuildParameter:
       case kRebuildParameterWithState:
       case kParameter:
@@ -317,22 +349,26 @@ class Unpickler {
         }
         return b;
       }
-      case kComplex: return make_str("complex", PyKind::Opaque);
-      case kCodecsEncode: return codecs_encode(a);
+      case kComplex:
+        return make_str("complex", PyKind::Opaque);
+      case kCodecsEncode:
+        return codecs_encode(a);
       case kJitRestoreTypeTag:
         if (a.empty()) throw fail(who + " expects a value");
         return a[0];
       case kJitBuildList:
         if (a.size() != 1 || a[0]->kind != PyKind::List) throw fail(who + " expects a list");
         return a[0];
-      default: throw fail("'" + who + "' cannot be called");
+      default:
+        throw fail("'" + who + "' cannot be called");
     }
   }
 
   // Protocol 2 pickles bytes as _codecs.encode(text, 'latin1'): code points below 256 to bytes.
   PyValue* codecs_encode(const std::vector<PyValue*>& a) {
     if (a.empty() || a[0]->kind != PyKind::Str) throw fail("_codecs.encode expects a string");
-    if (a.size() > 1 && (a[1]->kind != PyKind::Str || (a[1]->text != "latin1" && a[1]->text != "latin-1")))
+    if (a.size() > 1 &&
+        (a[1]->kind != PyKind::Str || (a[1]->text != "latin1" && a[1]->text != "latin-1")))
       throw fail("_codecs.encode: only latin1 is supported");
     PyValue* out = make(PyKind::Bytes);
     const std::string& s = a[0]->text;
@@ -361,11 +397,14 @@ class Unpickler {
 
   void build(PyValue* object, PyValue* state) {
     switch (object->kind) {
-      case PyKind::Object: object->state = state; return;
+      case PyKind::Object:
+        object->state = state;
+        return;
       case PyKind::Dict:    // OrderedDict._metadata of a state_dict
       case PyKind::Tensor:  // Parameter attributes
         return;
-      default: throw fail("BUILD on " + describe(*object) + " is not allowed");
+      default:
+        throw fail("BUILD on " + describe(*object) + " is not allowed");
     }
   }
 
@@ -373,9 +412,11 @@ class Unpickler {
     if (pid->kind != PyKind::Tuple || pid->items.empty() || pid->items[0]->kind != PyKind::Str)
       throw fail("persistent id is not a tuple starting with a string");
     if (pid->items[0]->text != "storage")
-      throw fail("persistent id of type '" + pid->items[0]->text + "' (pickled code or module) is not allowed");
+      throw fail("persistent id of type '" + pid->items[0]->text +
+                 "' (pickled code or module) is not allowed");
     const std::vector<PyValue*>& a = pid->items;
-    if (a.size() != 5 && a.size() != 6) throw fail("storage persistent id has " + std::to_string(a.size()) + " fields");
+    if (a.size() != 5 && a.size() != 6)
+      throw fail("storage persistent id has " + std::to_string(a.size()) + " fields");
     if (a[1]->kind != PyKind::Global || a[1]->callable != kStorageClass)
       throw fail("storage persistent id names " + describe(*a[1]) + ", not a storage class");
     PyValue* storage = make(PyKind::Storage);
@@ -389,7 +430,8 @@ class Unpickler {
     if (storage->integer < 0) throw fail("negative storage size");
     if (a.size() == 6 && a[5]->kind != PyKind::None) {
       PyValue* view = a[5];
-      if (view->kind != PyKind::Tuple || view->items.size() != 3) throw fail("storage view is not (key, offset, size)");
+      if (view->kind != PyKind::Tuple || view->items.size() != 3)
+        throw fail("storage view is not (key, offset, size)");
       storage->view_offset = as_int(view->items[1], "storage view offset");
       storage->view_numel = as_int(view->items[2], "storage view size");
     }
@@ -405,139 +447,181 @@ class Unpickler {
   // Executes one opcode; true on STOP.
   bool step(uint8_t op) {
     switch (op) {
-      case 0x80: byte(); return false;         // PROTO
-      case 0x95: little(8); return false;      // FRAME
-      case 0x2E: return true;                  // STOP
-      case 0x28: marks_.push_back(stack_.size()); return false;  // MARK
-      case 0x30: pop(); return false;          // POP
-      case 0x31: pop_mark(); return false;     // POP_MARK
-      case 0x32: push(top()); return false;    // DUP
-      case 0x63: {                              // GLOBAL
+      case 0x80:
+        byte();
+        return false;  // PROTO
+      case 0x95:
+        little(8);
+        return false;  // FRAME
+      case 0x2E:
+        return true;  // STOP
+      case 0x28:
+        marks_.push_back(stack_.size());
+        return false;  // MARK
+      case 0x30:
+        pop();
+        return false;  // POP
+      case 0x31:
+        pop_mark();
+        return false;  // POP_MARK
+      case 0x32:
+        push(top());
+        return false;  // DUP
+      case 0x63: {     // GLOBAL
         std::string module = line();
         std::string name = line();
         push(global(module, name));
         return false;
       }
-      case 0x93: {                              // STACK_GLOBAL
+      case 0x93: {  // STACK_GLOBAL
         PyValue* name = pop();
         PyValue* module = pop();
-        if (name->kind != PyKind::Str || module->kind != PyKind::Str) throw fail("STACK_GLOBAL needs two strings");
+        if (name->kind != PyKind::Str || module->kind != PyKind::Str)
+          throw fail("STACK_GLOBAL needs two strings");
         push(global(module->text, name->text));
         return false;
       }
-      case 0x52: {                              // REDUCE
+      case 0x52: {  // REDUCE
         PyValue* args = pop();
         PyValue* callable = pop();
         push(call(callable, args));
         return false;
       }
-      case 0x81: {                              // NEWOBJ
+      case 0x81: {  // NEWOBJ
         PyValue* args = pop();
         PyValue* cls = pop();
         push(new_object(cls, args));
         return false;
       }
-      case 0x92: {                              // NEWOBJ_EX
+      case 0x92: {  // NEWOBJ_EX
         PyValue* kwargs = pop();
         PyValue* args = pop();
         PyValue* cls = pop();
-        if (kwargs->kind != PyKind::Dict || !kwargs->entries.empty()) throw fail("NEWOBJ_EX with keyword arguments");
+        if (kwargs->kind != PyKind::Dict || !kwargs->entries.empty())
+          throw fail("NEWOBJ_EX with keyword arguments");
         push(new_object(cls, args));
         return false;
       }
-      case 0x62: {                              // BUILD
+      case 0x62: {  // BUILD
         PyValue* state = pop();
         build(top(), state);
         return false;
       }
-      case 0x51: push(persistent_load(pop())); return false;  // BINPERSID
-      case 0x29: push(make(PyKind::Tuple)); return false;      // EMPTY_TUPLE
-      case 0x85: case 0x86: case 0x87: {                       // TUPLE1..3
+      case 0x51:
+        push(persistent_load(pop()));
+        return false;  // BINPERSID
+      case 0x29:
+        push(make(PyKind::Tuple));
+        return false;  // EMPTY_TUPLE
+      case 0x85:
+      case 0x86:
+      case 0x87: {  // TUPLE1..3
         const size_t n = op - 0x84u;
         std::vector<PyValue*> items(n);
         for (size_t i = n; i-- > 0;) items[i] = pop();
         push(make_tuple(std::move(items)));
         return false;
       }
-      case 0x74: push(make_tuple(pop_mark())); return false;   // TUPLE
-      case 0x7D: push(make(PyKind::Dict)); return false;       // EMPTY_DICT
-      case 0x64: {                                             // DICT
+      case 0x74:
+        push(make_tuple(pop_mark()));
+        return false;  // TUPLE
+      case 0x7D:
+        push(make(PyKind::Dict));
+        return false;  // EMPTY_DICT
+      case 0x64: {     // DICT
         PyValue* d = make(PyKind::Dict);
         set_items(d, pop_mark());
         push(d);
         return false;
       }
-      case 0x73: {                                             // SETITEM
+      case 0x73: {  // SETITEM
         PyValue* value = pop();
         PyValue* key = pop();
         set_items(top(), {key, value});
         return false;
       }
-      case 0x75: {                                             // SETITEMS
+      case 0x75: {  // SETITEMS
         std::vector<PyValue*> items = pop_mark();
         set_items(top(), items);
         return false;
       }
-      case 0x5D: push(make(PyKind::List)); return false;       // EMPTY_LIST
-      case 0x6C: {                                             // LIST
+      case 0x5D:
+        push(make(PyKind::List));
+        return false;  // EMPTY_LIST
+      case 0x6C: {     // LIST
         PyValue* l = make(PyKind::List);
         l->items = pop_mark();
         push(l);
         return false;
       }
-      case 0x61: {                                             // APPEND
+      case 0x61: {  // APPEND
         PyValue* item = pop();
         PyValue* list = top();
         if (list->kind != PyKind::List) throw fail("APPEND on " + describe(*list));
         list->items.push_back(item);
         return false;
       }
-      case 0x65: {                                             // APPENDS
+      case 0x65: {  // APPENDS
         std::vector<PyValue*> items = pop_mark();
         PyValue* list = top();
         if (list->kind != PyKind::List) throw fail("APPENDS on " + describe(*list));
         list->items.insert(list->items.end(), items.begin(), items.end());
         return false;
       }
-      case 0x8F: push(make(PyKind::Set)); return false;        // EMPTY_SET
-      case 0x90: {                                             // ADDITEMS
+      case 0x8F:
+        push(make(PyKind::Set));
+        return false;  // EMPTY_SET
+      case 0x90: {     // ADDITEMS
         std::vector<PyValue*> items = pop_mark();
         PyValue* set = top();
         if (set->kind != PyKind::Set) throw fail("ADDITEMS on " + describe(*set));
         set->items.insert(set->items.end(), items.begin(), items.end());
         return false;
       }
-      case 0x91: {                                             // FROZENSET
+      case 0x91: {  // FROZENSET
         PyValue* s = make(PyKind::Set);
         s->items = pop_mark();
         push(s);
         return false;
       }
-      case 0x4E: push(make(PyKind::None)); return false;       // NONE
-      case 0x88: case 0x89: {                                  // NEWTRUE, NEWFALSE
+      case 0x4E:
+        push(make(PyKind::None));
+        return false;  // NONE
+      case 0x88:
+      case 0x89: {  // NEWTRUE, NEWFALSE
         PyValue* b = make(PyKind::Bool);
         b->boolean = op == 0x88;
         push(b);
         return false;
       }
-      case 0x4B: push(make_int(static_cast<int64_t>(little(1)))); return false;  // BININT1
-      case 0x4D: push(make_int(static_cast<int64_t>(little(2)))); return false;  // BININT2
-      case 0x4A: push(make_int(static_cast<int32_t>(little(4)))); return false;  // BININT
-      case 0x8A: push(make_long(bytes(little(1)))); return false;                // LONG1
-      case 0x8B: {                                                               // LONG4
+      case 0x4B:
+        push(make_int(static_cast<int64_t>(little(1))));
+        return false;  // BININT1
+      case 0x4D:
+        push(make_int(static_cast<int64_t>(little(2))));
+        return false;  // BININT2
+      case 0x4A:
+        push(make_int(static_cast<int32_t>(little(4))));
+        return false;  // BININT
+      case 0x8A:
+        push(make_long(bytes(little(1))));
+        return false;  // LONG1
+      case 0x8B: {     // LONG4
         const auto n = static_cast<int32_t>(little(4));
         if (n < 0) throw fail("negative LONG4 length");
         push(make_long(bytes(static_cast<uint64_t>(n))));
         return false;
       }
-      case 0x49: text_int(line()); return false;               // INT
-      case 0x4C: {                                             // LONG (text)
+      case 0x49:
+        text_int(line());
+        return false;  // INT
+      case 0x4C: {     // LONG (text)
         std::string s = line();
         if (!s.empty() && s.back() == 'L') s.pop_back();
         text_int(s);
         return false;
       }
-      case 0x46: {                                             // FLOAT (text)
+      case 0x46: {  // FLOAT (text)
         std::string s = line();
         char* end = nullptr;
         PyValue* f = make(PyKind::Float);
@@ -546,7 +630,7 @@ class Unpickler {
         push(f);
         return false;
       }
-      case 0x47: {                                             // BINFLOAT: big-endian double
+      case 0x47: {  // BINFLOAT: big-endian double
         uint64_t raw = 0;
         for (int i = 0; i < 8; ++i) raw = raw << 8 | byte();
         PyValue* f = make(PyKind::Float);
@@ -554,26 +638,55 @@ class Unpickler {
         push(f);
         return false;
       }
-      case 0x58: push(make_str(bytes(little(4)))); return false;  // BINUNICODE
-      case 0x8C: push(make_str(bytes(little(1)))); return false;  // SHORT_BINUNICODE
-      case 0x8D: push(make_str(bytes(little(8)))); return false;  // BINUNICODE8
-      case 0x55: push(make_str(bytes(little(1)))); return false;  // SHORT_BINSTRING
-      case 0x54: {                                                // BINSTRING
+      case 0x58:
+        push(make_str(bytes(little(4))));
+        return false;  // BINUNICODE
+      case 0x8C:
+        push(make_str(bytes(little(1))));
+        return false;  // SHORT_BINUNICODE
+      case 0x8D:
+        push(make_str(bytes(little(8))));
+        return false;  // BINUNICODE8
+      case 0x55:
+        push(make_str(bytes(little(1))));
+        return false;  // SHORT_BINSTRING
+      case 0x54: {     // BINSTRING
         const auto n = static_cast<int32_t>(little(4));
         if (n < 0) throw fail("negative BINSTRING length");
         push(make_str(bytes(static_cast<uint64_t>(n))));
         return false;
       }
-      case 0x42: push(make_str(bytes(little(4)), PyKind::Bytes)); return false;  // BINBYTES
-      case 0x43: push(make_str(bytes(little(1)), PyKind::Bytes)); return false;  // SHORT_BINBYTES
-      case 0x8E: case 0x96: push(make_str(bytes(little(8)), PyKind::Bytes)); return false;  // BINBYTES8, BYTEARRAY8
-      case 0x71: memo_put(little(1)); return false;             // BINPUT
-      case 0x72: memo_put(little(4)); return false;             // LONG_BINPUT
-      case 0x94: memo_put(memo_.size()); return false;          // MEMOIZE
-      case 0x70: memo_put(text_index(line())); return false;    // PUT
-      case 0x68: push(memo_get(little(1))); return false;       // BINGET
-      case 0x6A: push(memo_get(little(4))); return false;       // LONG_BINGET
-      case 0x67: push(memo_get(text_index(line()))); return false;  // GET
+      case 0x42:
+        push(make_str(bytes(little(4)), PyKind::Bytes));
+        return false;  // BINBYTES
+      case 0x43:
+        push(make_str(bytes(little(1)), PyKind::Bytes));
+        return false;  // SHORT_BINBYTES
+      case 0x8E:
+      case 0x96:
+        push(make_str(bytes(little(8)), PyKind::Bytes));
+        return false;  // BINBYTES8, BYTEARRAY8
+      case 0x71:
+        memo_put(little(1));
+        return false;  // BINPUT
+      case 0x72:
+        memo_put(little(4));
+        return false;  // LONG_BINPUT
+      case 0x94:
+        memo_put(memo_.size());
+        return false;  // MEMOIZE
+      case 0x70:
+        memo_put(text_index(line()));
+        return false;  // PUT
+      case 0x68:
+        push(memo_get(little(1)));
+        return false;  // BINGET
+      case 0x6A:
+        push(memo_get(little(4)));
+        return false;  // LONG_BINGET
+      case 0x67:
+        push(memo_get(text_index(line())));
+        return false;  // GET
       default:
         throw fail(fmt::format("opcode 0x{:02x} ({}) is not allowed", op, opcode_name(op)));
     }
@@ -614,28 +727,45 @@ class Unpickler {
 
 }  // namespace
 
-Pickle unpickle(std::span<const std::byte> data, const std::string& label, const PickleOptions& options) {
+Pickle unpickle(std::span<const std::byte> data, const std::string& label,
+                const PickleOptions& options) {
   return Unpickler(data, label, options).run();
 }
 
 std::string describe(const PyValue& value) {
   switch (value.kind) {
-    case PyKind::None: return "None";
-    case PyKind::Bool: return value.boolean ? "True" : "False";
-    case PyKind::Int: return "int " + std::to_string(value.integer);
-    case PyKind::Float: return "float";
-    case PyKind::Str: return "str '" + value.text.substr(0, 40) + "'";
-    case PyKind::Bytes: return "bytes";
-    case PyKind::Tuple: return "tuple of " + std::to_string(value.items.size());
-    case PyKind::List: return "list of " + std::to_string(value.items.size());
-    case PyKind::Dict: return "dict of " + std::to_string(value.entries.size());
-    case PyKind::Set: return "set";
-    case PyKind::Global: return "'" + value.text + "'";
-    case PyKind::DType: return "dtype " + value.text;
-    case PyKind::Opaque: return value.text;
-    case PyKind::Storage: return "storage";
-    case PyKind::Tensor: return "tensor";
-    case PyKind::Object: return "object " + value.text;
+    case PyKind::None:
+      return "None";
+    case PyKind::Bool:
+      return value.boolean ? "True" : "False";
+    case PyKind::Int:
+      return "int " + std::to_string(value.integer);
+    case PyKind::Float:
+      return "float";
+    case PyKind::Str:
+      return "str '" + value.text.substr(0, 40) + "'";
+    case PyKind::Bytes:
+      return "bytes";
+    case PyKind::Tuple:
+      return "tuple of " + std::to_string(value.items.size());
+    case PyKind::List:
+      return "list of " + std::to_string(value.items.size());
+    case PyKind::Dict:
+      return "dict of " + std::to_string(value.entries.size());
+    case PyKind::Set:
+      return "set";
+    case PyKind::Global:
+      return "'" + value.text + "'";
+    case PyKind::DType:
+      return "dtype " + value.text;
+    case PyKind::Opaque:
+      return value.text;
+    case PyKind::Storage:
+      return "storage";
+    case PyKind::Tensor:
+      return "tensor";
+    case PyKind::Object:
+      return "object " + value.text;
   }
   return "value";
 }

@@ -18,7 +18,16 @@
 namespace oclip::convert {
 
 enum class PyKind {
-  None, Bool, Int, Float, Str, Bytes, Tuple, List, Dict, Set,
+  None,
+  Bool,
+  Int,
+  Float,
+  Str,
+  Bytes,
+  Tuple,
+  List,
+  Dict,
+  Set,
   Global,   // a callable or class the allowlist knows, by "module.name"
   DType,    // torch.float32 and friends
   Opaque,   // an allowed value oclip does not model (complex numbers, devices)
@@ -30,20 +39,20 @@ enum class PyKind {
 struct PyValue {
   PyKind kind = PyKind::None;
   bool boolean = false;
-  int64_t integer = 0;       // Int; Storage: numel of the storage in its own dtype
-  bool int_overflow = false; // an Int that does not fit 64 bits
+  int64_t integer = 0;        // Int; Storage: numel of the storage in its own dtype
+  bool int_overflow = false;  // an Int that does not fit 64 bits
   double number = 0;
-  std::string text;          // Str, Bytes, Global name, Object class, Storage key
-  int callable = 0;          // Global: which emulation applies (pickle.cpp)
-  std::vector<PyValue*> items;                          // Tuple, List, Set
-  std::vector<std::pair<PyValue*, PyValue*>> entries;   // Dict, in insertion order
-  PyValue* state = nullptr;  // Object: its BUILD state
+  std::string text;             // Str, Bytes, Global name, Object class, Storage key
+  int callable = 0;             // Global: which emulation applies (pickle.cpp)
+  std::vector<PyValue*> items;  // Tuple, List, Set
+  std::vector<std::pair<PyValue*, PyValue*>> entries;  // Dict, in insertion order
+  PyValue* state = nullptr;                            // Object: its BUILD state
   // Storage and Tensor
   DType dtype = DType::F32;
-  PyValue* storage = nullptr;       // Tensor: its Storage
-  int64_t offset = 0;               // Tensor: storage offset in elements
+  PyValue* storage = nullptr;  // Tensor: its Storage
+  int64_t offset = 0;          // Tensor: storage offset in elements
   std::vector<int64_t> shape, strides;
-  int64_t view_offset = 0;          // legacy Storage views, in elements of the root storage
+  int64_t view_offset = 0;  // legacy Storage views, in elements of the root storage
   std::optional<int64_t> view_numel;
 };
 

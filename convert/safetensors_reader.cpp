@@ -35,15 +35,18 @@ void read_safetensors(std::span<const std::byte> bytes, Checkpoint& out) {
     throw format_error(out, "header claims " + std::to_string(header_size) +
                                 " bytes, more than the 100000000-byte limit");
   if (header_size > bytes.size() - 8)
-    throw format_error(out, "header claims " + std::to_string(header_size) + " bytes but the file has " +
-                                std::to_string(bytes.size() - 8) + " after the length (truncated?)");
+    throw format_error(out, "header claims " + std::to_string(header_size) +
+                                " bytes but the file has " + std::to_string(bytes.size() - 8) +
+                                " after the length (truncated?)");
   const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), header_size);
-  if (text.empty() || text.front() != '{') throw format_error(out, "header does not start with '{'");
+  if (text.empty() || text.front() != '{')
+    throw format_error(out, "header does not start with '{'");
 
   // Duplicate keys are invalid; the JSON parser would silently keep one of them.
   std::unordered_set<std::string> seen_top;
   std::string duplicate;
-  auto on_event = [&](int depth, nlohmann::ordered_json::parse_event_t event, nlohmann::ordered_json& parsed) {
+  auto on_event = [&](int depth, nlohmann::ordered_json::parse_event_t event,
+                      nlohmann::ordered_json& parsed) {
     if (event == nlohmann::ordered_json::parse_event_t::key && depth == 1 &&
         !seen_top.insert(parsed.get<std::string>()).second && duplicate.empty())
       duplicate = parsed.get<std::string>();
@@ -65,7 +68,8 @@ void read_safetensors(std::span<const std::byte> bytes, Checkpoint& out) {
     if (name == "__metadata__") {
       if (!value.is_object()) throw format_error(out, "__metadata__ is not an object");
       for (auto m = value.begin(); m != value.end(); ++m) {
-        if (!m.value().is_string()) throw format_error(out, "__metadata__ value '" + m.key() + "' is not a string");
+        if (!m.value().is_string())
+          throw format_error(out, "__metadata__ value '" + m.key() + "' is not a string");
         out.metadata.emplace_back(m.key(), m.value().get<std::string>());
       }
       continue;
@@ -79,7 +83,8 @@ void read_safetensors(std::span<const std::byte> bytes, Checkpoint& out) {
       throw format_error(out, what + " lacks dtype, shape or data_offsets");
     if (!dtype_it->is_string()) throw format_error(out, what + " has a non-string dtype");
     std::optional<DType> dtype = dtype_from_safetensors(dtype_it->get<std::string>());
-    if (!dtype) throw format_error(out, what + " has unknown dtype '" + dtype_it->get<std::string>() + "'");
+    if (!dtype)
+      throw format_error(out, what + " has unknown dtype '" + dtype_it->get<std::string>() + "'");
     if (!shape_it->is_array()) throw format_error(out, what + " shape is not an array");
     if (!offsets_it->is_array() || offsets_it->size() != 2)
       throw format_error(out, what + " data_offsets is not [begin, end]");
@@ -100,7 +105,8 @@ void read_safetensors(std::span<const std::byte> bytes, Checkpoint& out) {
     if (entry.end < entry.begin) throw format_error(out, what + " ends before it begins");
     if (entry.end - entry.begin != bits / 8)
       throw format_error(out, what + " has " + std::to_string(entry.end - entry.begin) +
-                                  " bytes but its shape and dtype need " + std::to_string(bits / 8));
+                                  " bytes but its shape and dtype need " +
+                                  std::to_string(bits / 8));
     entry.tensor.strides = contiguous_strides(entry.tensor.shape);
     entries.push_back(std::move(entry));
   }
@@ -113,17 +119,19 @@ void read_safetensors(std::span<const std::byte> bytes, Checkpoint& out) {
   uint64_t expected = 0;
   for (const Entry& e : entries) {
     if (e.begin != expected)
-      throw format_error(out, "tensor '" + e.tensor.name + "' starts at " + std::to_string(e.begin) +
-                                  " where " + std::to_string(expected) +
+      throw format_error(out, "tensor '" + e.tensor.name + "' starts at " +
+                                  std::to_string(e.begin) + " where " + std::to_string(expected) +
                                   " was expected (overlapping or gapped offsets)");
     expected = e.end;
   }
   if (expected != buffer_size)
-    throw format_error(out, "tensors cover " + std::to_string(expected) + " bytes but the data section has " +
-                                std::to_string(buffer_size) + (expected > buffer_size ? " (truncated?)" : ""));
+    throw format_error(out, "tensors cover " + std::to_string(expected) +
+                                " bytes but the data section has " + std::to_string(buffer_size) +
+                                (expected > buffer_size ? " (truncated?)" : ""));
   const std::span<const std::byte> data = bytes.subspan(static_cast<size_t>(8 + header_size));
   for (Entry& e : entries) {
-    e.tensor.storage = data.subspan(static_cast<size_t>(e.begin), static_cast<size_t>(e.end - e.begin));
+    e.tensor.storage =
+        data.subspan(static_cast<size_t>(e.begin), static_cast<size_t>(e.end - e.begin));
     out.tensors.push_back(std::move(e.tensor));
   }
 }

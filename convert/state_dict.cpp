@@ -37,9 +37,11 @@ bool has_tensor_values(const PyValue& dict) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, const PyValue*>> state_dict_entries(const PyValue& root, Checkpoint& out) {
+std::vector<std::pair<std::string, const PyValue*>> state_dict_entries(const PyValue& root,
+                                                                       Checkpoint& out) {
   if (root.kind != PyKind::Dict)
-    throw format_error(out, "the pickled object is a " + describe(root) + ", not a dict of tensors");
+    throw format_error(out,
+                       "the pickled object is a " + describe(root) + ", not a dict of tensors");
   const PyValue* dict = &root;
   for (std::string_view wrapper : {"state_dict", "model"}) {
     const PyValue* inner = dict_get(root, wrapper);
@@ -60,7 +62,8 @@ std::vector<std::pair<std::string, const PyValue*>> state_dict_entries(const PyV
   std::vector<std::pair<std::string, const PyValue*>> entries;
   std::vector<std::string> skipped;
   for (const auto& [k, v] : dict->entries) {
-    if (k->kind != PyKind::Str) throw format_error(out, "state dict key is a " + describe(*k) + ", not a string");
+    if (k->kind != PyKind::Str)
+      throw format_error(out, "state dict key is a " + describe(*k) + ", not a string");
     if (v->kind == PyKind::Tensor) {
       entries.emplace_back(k->text, v);
     } else {
@@ -72,7 +75,8 @@ std::vector<std::pair<std::string, const PyValue*>> state_dict_entries(const PyV
   if (!skipped.empty()) {
     std::string names;
     for (const std::string& s : skipped) names += (names.empty() ? "" : ", ") + s;
-    out.notes.push_back("skipped " + std::to_string(skipped.size()) + " non-tensor entries: " + names);
+    out.notes.push_back("skipped " + std::to_string(skipped.size()) +
+                        " non-tensor entries: " + names);
   }
 
   // DDP ('module.') and torch.compile ('_orig_mod.') prefixes, removed where present.
@@ -85,12 +89,13 @@ std::vector<std::pair<std::string, const PyValue*>> state_dict_entries(const PyV
     }
     out.stripped_prefix += prefix;
     if (with != entries.size())
-      out.notes.push_back("'" + std::string(prefix) + "' removed from " + std::to_string(with) + " of " +
-                          std::to_string(entries.size()) + " names; the others had none");
+      out.notes.push_back("'" + std::string(prefix) + "' removed from " + std::to_string(with) +
+                          " of " + std::to_string(entries.size()) + " names; the others had none");
   }
   std::unordered_set<std::string_view> names;
   for (const auto& [name, v] : entries) {
-    if (!names.insert(name).second) throw format_error(out, "tensor name '" + name + "' appears twice");
+    if (!names.insert(name).second)
+      throw format_error(out, "tensor name '" + name + "' appears twice");
   }
   return entries;
 }

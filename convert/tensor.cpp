@@ -1,6 +1,7 @@
 #include "convert/tensor.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/hash.h"
@@ -12,10 +13,64 @@ Error bounds_error(const Tensor& tensor, const std::string& problem) {
   return Error(ErrorKind::Format, "tensor '" + tensor.name + "': " + problem);
 }
 
+// A 2-D view of a transposed contiguous matrix: output row r is source column r. Copying a
+// band of source columns at a time reads each source row once per band, in cache-sized runs.
+// Tiles of 16 output columns keep both sides in cache: each output run is one cache line
+// and the 16 source rows it reads from are reused for the whole band.
+template <size_t kSize>
+void copy_band(std::byte* out, const std::byte* base, size_t first, size_t n, size_t columns,
+               size_t source_row) {
+  constexpr size_t kTile = 16;
+  for (size_t c0 = 0; c0 < columns; c0 += kTile) {
+    const size_t c1 = std::min(columns, c0 + kTile);
+    for (size_t r = 0; r < n; ++r) {
+      std::byte* to = out + (r * columns) * kSize;
+      for (size_t c = c0; c < c1; ++c)
+        std::memcpy(to + c * kSize, base + (c * source_row + first + r) * kSize, kSize);
+    }
+  }
+}
+
+void for_each_transposed_chunk(const Tensor& t, const ByteSink& sink, size_t chunk_bytes) {
+  const size_t element_size = dtype_bits(t.dtype) / 8;
+  const auto rows = static_cast<size_t>(t.shape[0]);     // output rows = source columns
+  const auto columns = static_cast<size_t>(t.shape[1]);  // output columns = source rows
+  const auto source_row = static_cast<size_t>(t.strides[1]);
+  const size_t row_bytes = columns * element_size;
+  const size_t band = std::clamp<size_t>(chunk_bytes / std::max<size_t>(row_bytes, 1), 1, 64);
+  std::vector<std::byte> buffer(band * row_bytes);
+  const std::byte* base = t.storage.data() + static_cast<size_t>(t.offset) * element_size;
+  for (size_t first = 0; first < rows; first += band) {
+    const size_t n = std::min(band, rows - first);
+    switch (element_size) {
+      case 1:
+        copy_band<1>(buffer.data(), base, first, n, columns, source_row);
+        break;
+      case 2:
+        copy_band<2>(buffer.data(), base, first, n, columns, source_row);
+        break;
+      case 4:
+        copy_band<4>(buffer.data(), base, first, n, columns, source_row);
+        break;
+      case 8:
+        copy_band<8>(buffer.data(), base, first, n, columns, source_row);
+        break;
+      default:
+        copy_band<16>(buffer.data(), base, first, n, columns, source_row);
+        break;
+    }
+    sink(std::span<const std::byte>(buffer.data(), n * row_bytes));
+  }
+}
+
 }  // namespace
 
-bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_mul_overflow(a, b, out); }
-bool checked_add(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_add_overflow(a, b, out); }
+bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_mul_overflow(a, b, out);
+}
+bool checked_add(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_add_overflow(a, b, out);
+}
 
 uint64_t Tensor::numel() const {
   uint64_t n = 1;
@@ -87,10 +142,16 @@ void for_each_chunk(const Tensor& tensor, const ByteSink& sink, size_t chunk_byt
   if (tensor.contiguous() || element_size == 0) {
     // Packed types (4 and 6 bits) come only from safetensors, always contiguous at offset 0.
     const size_t begin = static_cast<size_t>(tensor.offset) * element_size;
-    std::span<const std::byte> bytes = tensor.storage.subspan(begin, static_cast<size_t>(tensor.nbytes()));
-    const size_t piece = element_size == 0 ? chunk_bytes : chunk_bytes / element_size * element_size;
+    std::span<const std::byte> bytes =
+        tensor.storage.subspan(begin, static_cast<size_t>(tensor.nbytes()));
+    const size_t piece =
+        element_size == 0 ? chunk_bytes : chunk_bytes / element_size * element_size;
     for (size_t at = 0; at < bytes.size(); at += piece)
       sink(bytes.subspan(at, std::min(piece, bytes.size() - at)));
+    return;
+  }
+  if (tensor.shape.size() == 2 && tensor.strides[0] == 1 && tensor.shape[0] > 1) {
+    for_each_transposed_chunk(tensor, sink, chunk_bytes);
     return;
   }
   // Gather element by element in C order, walking an index odometer.

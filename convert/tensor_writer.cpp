@@ -1,8 +1,7 @@
 #include "convert/tensor_writer.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "convert/cast.h"
 #include "convert/zip_writer.h"
@@ -16,24 +15,46 @@ namespace {
 // The reference writer's order: larger dtype ranks first.
 int safetensors_rank(DType dtype) {
   switch (dtype) {
-    case DType::U64: return 0;
-    case DType::I64: return 1;
-    case DType::F64: return 2;
-    case DType::C64: return 3;
-    case DType::F32: return 4;
-    case DType::U32: return 5;
-    case DType::I32: return 6;
-    case DType::BF16: return 7;
-    case DType::F16: return 8;
-    case DType::U16: return 9;
-    case DType::I16: return 10;
-    case DType::F8_E4M3: case DType::F8_E5M2: case DType::F8_E8M0:
-    case DType::F8_E4M3FNUZ: case DType::F8_E5M2FNUZ: return 11;
-    case DType::I8: return 12;
-    case DType::U8: return 13;
-    case DType::F6_E2M3: case DType::F6_E3M2: case DType::F4: return 14;
-    case DType::Bool: return 15;
-    case DType::C128: return 16;
+    case DType::U64:
+      return 0;
+    case DType::I64:
+      return 1;
+    case DType::F64:
+      return 2;
+    case DType::C64:
+      return 3;
+    case DType::F32:
+      return 4;
+    case DType::U32:
+      return 5;
+    case DType::I32:
+      return 6;
+    case DType::BF16:
+      return 7;
+    case DType::F16:
+      return 8;
+    case DType::U16:
+      return 9;
+    case DType::I16:
+      return 10;
+    case DType::F8_E4M3:
+    case DType::F8_E5M2:
+    case DType::F8_E8M0:
+    case DType::F8_E4M3FNUZ:
+    case DType::F8_E5M2FNUZ:
+      return 11;
+    case DType::I8:
+      return 12;
+    case DType::U8:
+      return 13;
+    case DType::F6_E2M3:
+    case DType::F6_E3M2:
+    case DType::F4:
+      return 14;
+    case DType::Bool:
+      return 15;
+    case DType::C128:
+      return 16;
   }
   return 17;
 }
@@ -154,8 +175,9 @@ OutputTensor output_tensor(const Tensor& source, std::string name, DType dtype) 
     out.produce = [from](const ByteSink& sink) { for_each_chunk(*from, sink); };
   } else {
     if (!is_float(source.dtype) || !is_float(dtype))
-      throw Error(ErrorKind::Unsupported, "tensor '" + source.name + "' is " + std::string(dtype_name(source.dtype)) +
-                                              " and cannot become " + std::string(dtype_name(dtype)));
+      throw Error(ErrorKind::Unsupported,
+                  "tensor '" + source.name + "' is " + std::string(dtype_name(source.dtype)) +
+                      " and cannot become " + std::string(dtype_name(dtype)));
     out.produce = [from, dtype](const ByteSink& sink) {
       std::vector<std::byte> converted;
       for_each_chunk(*from, [&](std::span<const std::byte> bytes) {
@@ -178,14 +200,17 @@ Metadata source_metadata(const SourceRecord& record) {
           {"oclip.version", kVersion}};
 }
 
-OutputTensor output_tensor(const Tensor& source) { return output_tensor(source, source.name, source.dtype); }
+OutputTensor output_tensor(const Tensor& source) {
+  return output_tensor(source, source.name, source.dtype);
+}
 
 void write_safetensors(const std::filesystem::path& path, std::vector<OutputTensor> tensors,
                        const Metadata& metadata) {
-  std::stable_sort(tensors.begin(), tensors.end(), [](const OutputTensor& a, const OutputTensor& b) {
-    const int ra = safetensors_rank(a.dtype), rb = safetensors_rank(b.dtype);
-    return ra != rb ? ra < rb : a.name < b.name;
-  });
+  std::stable_sort(tensors.begin(), tensors.end(),
+                   [](const OutputTensor& a, const OutputTensor& b) {
+                     const int ra = safetensors_rank(a.dtype), rb = safetensors_rank(b.dtype);
+                     return ra != rb ? ra < rb : a.name < b.name;
+                   });
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) {
     nlohmann::ordered_json meta = nlohmann::ordered_json::object();
@@ -195,10 +220,13 @@ void write_safetensors(const std::filesystem::path& path, std::vector<OutputTens
   uint64_t offset = 0;
   for (const OutputTensor& t : tensors) {
     if (safetensors_name(t.dtype).empty())
-      throw Error(ErrorKind::Unsupported, "safetensors has no dtype for " + std::string(dtype_name(t.dtype)));
-    if (header.contains(t.name)) throw Error(ErrorKind::Usage, "tensor name '" + t.name + "' appears twice");
+      throw Error(ErrorKind::Unsupported,
+                  "safetensors has no dtype for " + std::string(dtype_name(t.dtype)));
+    if (header.contains(t.name))
+      throw Error(ErrorKind::Usage, "tensor name '" + t.name + "' appears twice");
     const uint64_t end = offset + t.nbytes();
-    header[t.name] = {{"dtype", safetensors_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, end}}};
+    header[t.name] = {
+        {"dtype", safetensors_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, end}}};
     offset = end;
   }
   std::string text = header.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::strict);
@@ -206,7 +234,8 @@ void write_safetensors(const std::filesystem::path& path, std::vector<OutputTens
 
   OutputFile file(path);
   std::string length(8, '\0');
-  for (int i = 0; i < 8; ++i) length[i] = static_cast<char>((uint64_t(text.size()) >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 8; ++i)
+    length[i] = static_cast<char>((uint64_t(text.size()) >> (8 * i)) & 0xFF);
   file.write(length);
   file.write(text);
   for (const OutputTensor& t : tensors) produce_exactly(t, file);
@@ -216,7 +245,8 @@ void write_safetensors(const std::filesystem::path& path, std::vector<OutputTens
 void write_torch_bin(const std::filesystem::path& path, const std::vector<OutputTensor>& tensors) {
   for (const OutputTensor& t : tensors) {
     if (torch_storage_name(t.dtype).empty())
-      throw Error(ErrorKind::Unsupported, "torch has no storage type for " + std::string(dtype_name(t.dtype)));
+      throw Error(ErrorKind::Unsupported,
+                  "torch has no storage type for " + std::string(dtype_name(t.dtype)));
   }
   std::string top = path.stem().string();
   if (top.empty()) top = "archive";

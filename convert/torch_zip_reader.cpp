@@ -12,13 +12,15 @@ namespace {
 constexpr int kMaxModuleDepth = 200;
 
 // __parameters__ and __buffers__ of `class Name(Module):` in a TorchScript code record.
-std::unordered_set<std::string> declared_tensors(std::string_view code, std::string_view class_name) {
+std::unordered_set<std::string> declared_tensors(std::string_view code,
+                                                 std::string_view class_name) {
   std::unordered_set<std::string> names;
   const std::string header = "class " + std::string(class_name) + "(Module):";
   size_t at = code.find(header);
   if (at == std::string_view::npos) return names;
   size_t end = code.find("\nclass ", at + header.size());
-  std::string_view body = code.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+  std::string_view body =
+      code.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
   for (std::string_view field : {"__parameters__ = [", "__buffers__ = ["}) {
     size_t start = body.find(field);
     if (start == std::string_view::npos) continue;
@@ -55,7 +57,8 @@ class TorchScriptWalker {
 
  private:
   void visit(const PyValue& object, const std::string& prefix, int depth) {
-    if (depth > kMaxModuleDepth) throw format_error(out_, "TorchScript modules nest too deeply (cycle?)");
+    if (depth > kMaxModuleDepth)
+      throw format_error(out_, "TorchScript modules nest too deeply (cycle?)");
     if (!object.state || object.state->kind != PyKind::Dict)
       throw format_error(out_, "TorchScript module " + object.text + " has a non-dict state");
     const std::unordered_set<std::string>& declared = declarations(object.text);
@@ -73,7 +76,8 @@ class TorchScriptWalker {
     }
   }
 
-  // "__torch__.clip.model.___torch_mangle_3.LayerNorm" -> code/__torch__/clip/model/___torch_mangle_3.py
+  // "__torch__.clip.model.___torch_mangle_3.LayerNorm" ->
+  // code/__torch__/clip/model/___torch_mangle_3.py
   const std::unordered_set<std::string>& declarations(const std::string& qualified) {
     auto cached = cache_.find(qualified);
     if (cached != cache_.end()) return cached->second;
@@ -106,7 +110,8 @@ void check_version(const ZipReader& zip, const Checkpoint& out) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 1)
-    throw format_error(out, "version record '" + text.substr(0, 20) + "' is not a positive integer");
+    throw format_error(out,
+                       "version record '" + text.substr(0, 20) + "' is not a positive integer");
 }
 
 }  // namespace
@@ -122,17 +127,20 @@ void read_torch_zip(const ZipReader& zip, Checkpoint& out) {
   bool big_endian = false;
   if (const ZipEntry* order = zip.find(top + "/byteorder")) {
     const std::string text = zip.read(*order, 16);
-    if (text != "little" && text != "big") throw format_error(out, "byteorder record says '" + text + "'");
+    if (text != "little" && text != "big")
+      throw format_error(out, "byteorder record says '" + text + "'");
     big_endian = text == "big";
   }
 
   const std::string pickle_bytes = zip.read(*pickle_entry, 1u << 30);
   PickleOptions options;
   options.allow_torchscript = torchscript;
-  Pickle pickle = unpickle({reinterpret_cast<const std::byte*>(pickle_bytes.data()), pickle_bytes.size()},
-                           out.label + " (" + top + "/data.pkl)", options);
+  Pickle pickle =
+      unpickle({reinterpret_cast<const std::byte*>(pickle_bytes.data()), pickle_bytes.size()},
+               out.label + " (" + top + "/data.pkl)", options);
   std::vector<std::pair<std::string, const PyValue*>> entries =
-      torchscript ? TorchScriptWalker(zip, out).walk(*pickle.root) : state_dict_entries(*pickle.root, out);
+      torchscript ? TorchScriptWalker(zip, out).walk(*pickle.root)
+                  : state_dict_entries(*pickle.root, out);
 
   std::unordered_map<std::string, std::span<const std::byte>> storages;
   for (const auto& [name, value] : entries) {
@@ -140,7 +148,9 @@ void read_torch_zip(const ZipReader& zip, Checkpoint& out) {
     auto found = storages.find(storage.text);
     if (found == storages.end()) {
       const ZipEntry* record = zip.find(top + "/data/" + storage.text);
-      if (!record) throw format_error(out, "tensor '" + name + "' needs storage record data/" + storage.text + ", which is missing");
+      if (!record)
+        throw format_error(out, "tensor '" + name + "' needs storage record data/" + storage.text +
+                                    ", which is missing");
       std::span<const std::byte> bytes;
       if (record->method == 0) {
         bytes = zip.stored_bytes(*record);
@@ -151,8 +161,10 @@ void read_torch_zip(const ZipReader& zip, Checkpoint& out) {
       }
       const uint64_t element_size = dtype_bits(storage.dtype) / 8;
       uint64_t needed = 0;
-      if (!checked_mul(static_cast<uint64_t>(storage.integer), element_size, &needed) || bytes.size() < needed)
-        throw format_error(out, "storage data/" + storage.text + " has " + std::to_string(bytes.size()) +
+      if (!checked_mul(static_cast<uint64_t>(storage.integer), element_size, &needed) ||
+          bytes.size() < needed)
+        throw format_error(out, "storage data/" + storage.text + " has " +
+                                    std::to_string(bytes.size()) +
                                     " bytes, fewer than its declared size");
       bytes = bytes.first(static_cast<size_t>(needed));
       if (big_endian && element_size > 1) {
@@ -170,7 +182,8 @@ void read_torch_zip(const ZipReader& zip, Checkpoint& out) {
     tensor.offset = value->offset;
     tensor.storage = found->second;
     if (big_endian && tensor.dtype != storage.dtype)
-      throw format_error(out, "tensor '" + name + "' reinterprets a big-endian storage; not supported");
+      throw format_error(out,
+                         "tensor '" + name + "' reinterprets a big-endian storage; not supported");
     check_tensor(tensor, out);
     out.tensors.push_back(std::move(tensor));
   }

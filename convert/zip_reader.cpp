@@ -21,7 +21,9 @@ constexpr size_t kLocalHeaderSize = 30;
 // Deflate cannot expand data by more than about 1032:1; a larger declared ratio is a lie.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 
-uint16_t u16(const std::byte* p) { return static_cast<uint16_t>(uint16_t(p[0]) | uint16_t(p[1]) << 8); }
+uint16_t u16(const std::byte* p) {
+  return static_cast<uint16_t>(uint16_t(p[0]) | uint16_t(p[1]) << 8);
+}
 uint32_t u32(const std::byte* p) { return uint32_t(u16(p)) | uint32_t(u16(p + 2)) << 16; }
 uint64_t u64(const std::byte* p) { return uint64_t(u32(p)) | uint64_t(u32(p + 4)) << 32; }
 
@@ -86,7 +88,8 @@ ZipReader::ZipReader(std::span<const std::byte> archive, std::string label)
   }
   if (cd_offset > size || cd_size > size - cd_offset)
     throw fail("central directory lies outside the file");
-  if (entry_count > cd_size / kCentralHeaderSize) throw fail("central directory entry count is wrong");
+  if (entry_count > cd_size / kCentralHeaderSize)
+    throw fail("central directory entry count is wrong");
 
   // 3. Central directory entries.
   entries_.reserve(static_cast<size_t>(entry_count));
@@ -120,7 +123,8 @@ ZipReader::ZipReader(std::span<const std::byte> archive, std::string label)
     for (size_t e = 0; e + 4 <= extra_length;) {
       const uint16_t id = u16(extra + e);
       const size_t length = u16(extra + e + 2);
-      if (e + 4 + length > extra_length) throw fail("entry '" + entry.name + "' has a bad extra field");
+      if (e + 4 + length > extra_length)
+        throw fail("entry '" + entry.name + "' has a bad extra field");
       if (id == 0x0001) {
         const std::byte* v = extra + e + 4;
         size_t left = length;
@@ -144,7 +148,8 @@ ZipReader::ZipReader(std::span<const std::byte> archive, std::string label)
         u32(base + header_offset) != kLocalSignature)
       throw fail("local header of '" + entry.name + "' is missing or out of range");
     const std::byte* local = base + header_offset;
-    const uint64_t data_offset = header_offset + kLocalHeaderSize + u16(local + 26) + u16(local + 28);
+    const uint64_t data_offset =
+        header_offset + kLocalHeaderSize + u16(local + 26) + u16(local + 28);
     if (data_offset > size || entry.compressed_size > size - data_offset)
       throw fail("data of '" + entry.name + "' runs past the end of the file (truncated?)");
     if (entry.method == 0 && entry.compressed_size != entry.size)
@@ -177,13 +182,15 @@ const ZipEntry* ZipReader::find(std::string_view name) const {
 
 std::span<const std::byte> ZipReader::stored_bytes(const ZipEntry& entry) const {
   if (entry.method != 0)
-    throw Error(ErrorKind::Format, label_ + ": entry '" + entry.name + "' is compressed").with_file(label_);
+    throw Error(ErrorKind::Format, label_ + ": entry '" + entry.name + "' is compressed")
+        .with_file(label_);
   return archive_.subspan(static_cast<size_t>(entry.data_offset), static_cast<size_t>(entry.size));
 }
 
 std::string ZipReader::read(const ZipEntry& entry, uint64_t max_bytes) const {
   auto fail = [&](const std::string& problem) {
-    return Error(ErrorKind::Format, label_ + ": entry '" + entry.name + "' " + problem).with_file(label_);
+    return Error(ErrorKind::Format, label_ + ": entry '" + entry.name + "' " + problem)
+        .with_file(label_);
   };
   if (entry.size > max_bytes)
     throw fail("declares " + std::to_string(entry.size) + " bytes, more than the limit of " +

@@ -9,8 +9,8 @@ namespace oclip::convert {
 namespace {
 
 constexpr uint64_t kMax32 = 0xFFFFFFFF;
-constexpr uint16_t kFlags = 0x0808;      // data descriptor follows; UTF-8 names
-constexpr uint16_t kDosDate = 0x0021;    // 1980-01-01
+constexpr uint16_t kFlags = 0x0808;    // data descriptor follows; UTF-8 names
+constexpr uint16_t kDosDate = 0x0021;  // 1980-01-01
 constexpr size_t kAlignment = 64;
 
 class Bytes {
@@ -37,13 +37,16 @@ uint32_t clamp32(uint64_t v) { return v >= kMax32 ? 0xFFFFFFFF : static_cast<uin
 }  // namespace
 
 void ZipWriter::add(const std::string& name, std::string_view content, bool deflate) {
-  add(name, content.size(),
-      [&](const ByteSink& sink) { sink({reinterpret_cast<const std::byte*>(content.data()), content.size()}); },
+  add(
+      name, content.size(),
+      [&](const ByteSink& sink) {
+        sink({reinterpret_cast<const std::byte*>(content.data()), content.size()});
+      },
       deflate);
 }
 
-void ZipWriter::add(const std::string& name, uint64_t size, const std::function<void(const ByteSink&)>& produce,
-                    bool deflate) {
+void ZipWriter::add(const std::string& name, uint64_t size,
+                    const std::function<void(const ByteSink&)>& produce, bool deflate) {
   const uint64_t header_offset = file_.position();
   // Deflate output is at most a little larger than its input; decide zip64 from the bound.
   const bool zip64 = size + size / 1000 + 64 >= kMax32 || header_offset >= kMax32;
@@ -56,7 +59,8 @@ void ZipWriter::add(const std::string& name, uint64_t size, const std::function<
   Bytes local;
   local.u32(0x04034b50).u16(zip64 ? 45 : 20).u16(kFlags).u16(deflate ? 8 : 0).u16(0).u16(kDosDate);
   local.u32(0).u32(zip64 ? 0xFFFFFFFF : 0).u32(zip64 ? 0xFFFFFFFF : 0);
-  local.u16(static_cast<uint16_t>(name.size())).u16(static_cast<uint16_t>(zip64_extra.str().size() + 4 + padding));
+  local.u16(static_cast<uint16_t>(name.size()))
+      .u16(static_cast<uint16_t>(zip64_extra.str().size() + 4 + padding));
   local.text(name).text(zip64_extra.str()).u16(0x4246).u16(padding).text(std::string(padding, 'Z'));
   file_.write(local.str());
 
@@ -74,11 +78,13 @@ void ZipWriter::add(const std::string& name, uint64_t size, const std::function<
       file_.write(std::span<const std::byte>(deflated.data(), deflated.size() - z.avail_out));
     } while (z.avail_out == 0 || (flush == Z_FINISH && status != Z_STREAM_END));
   };
-  if (deflate && deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  if (deflate && deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8,
+                              Z_DEFAULT_STRATEGY) != Z_OK)
     throw Error(ErrorKind::Io, "cannot start deflate");
   produce([&](std::span<const std::byte> bytes) {
     produced += bytes.size();
-    if (produced > size) throw Error(ErrorKind::Io, "zip entry '" + name + "' got more bytes than declared");
+    if (produced > size)
+      throw Error(ErrorKind::Io, "zip entry '" + name + "' got more bytes than declared");
     crc = crc32_update(crc, bytes);
     if (!deflate) {
       file_.write(bytes);
@@ -92,7 +98,8 @@ void ZipWriter::add(const std::string& name, uint64_t size, const std::function<
     drain(Z_FINISH);
     deflateEnd(&z);
   }
-  if (produced != size) throw Error(ErrorKind::Io, "zip entry '" + name + "' got fewer bytes than declared");
+  if (produced != size)
+    throw Error(ErrorKind::Io, "zip entry '" + name + "' got fewer bytes than declared");
   const uint64_t compressed = file_.position() - data_start;
 
   Bytes descriptor;
@@ -103,7 +110,8 @@ void ZipWriter::add(const std::string& name, uint64_t size, const std::function<
     descriptor.u32(static_cast<uint32_t>(compressed)).u32(static_cast<uint32_t>(size));
   }
   file_.write(descriptor.str());
-  entries_.push_back({name, static_cast<uint16_t>(deflate ? 8 : 0), crc, compressed, size, header_offset});
+  entries_.push_back(
+      {name, static_cast<uint16_t>(deflate ? 8 : 0), crc, compressed, size, header_offset});
 }
 
 void ZipWriter::finish() {
@@ -119,9 +127,17 @@ void ZipWriter::finish() {
       extra.u16(0x0001).u16(static_cast<uint16_t>(values.str().size())).text(values.str());
     }
     Bytes central;
-    central.u32(0x02014b50).u16(0x031E).u16(big ? 45 : 20).u16(kFlags).u16(e.method).u16(0).u16(kDosDate);
+    central.u32(0x02014b50)
+        .u16(0x031E)
+        .u16(big ? 45 : 20)
+        .u16(kFlags)
+        .u16(e.method)
+        .u16(0)
+        .u16(kDosDate);
     central.u32(e.crc).u32(clamp32(e.compressed_size)).u32(clamp32(e.size));
-    central.u16(static_cast<uint16_t>(e.name.size())).u16(static_cast<uint16_t>(extra.str().size())).u16(0);
+    central.u16(static_cast<uint16_t>(e.name.size()))
+        .u16(static_cast<uint16_t>(extra.str().size()))
+        .u16(0);
     central.u16(0).u16(0).u32(0).u32(clamp32(e.header_offset));
     central.text(e.name).text(extra.str());
     file_.write(central.str());
@@ -130,10 +146,26 @@ void ZipWriter::finish() {
   const uint64_t zip64_eocd_offset = file_.position();
   const uint64_t count = entries_.size();
   Bytes end;
-  end.u32(0x06064b50).u64(44).u16(0x031E).u16(45).u32(0).u32(0).u64(count).u64(count).u64(cd_size).u64(cd_offset);
+  end.u32(0x06064b50)
+      .u64(44)
+      .u16(0x031E)
+      .u16(45)
+      .u32(0)
+      .u32(0)
+      .u64(count)
+      .u64(count)
+      .u64(cd_size)
+      .u64(cd_offset);
   end.u32(0x07064b50).u32(0).u64(zip64_eocd_offset).u32(1);
   const uint16_t count16 = count >= 0xFFFF ? 0xFFFF : static_cast<uint16_t>(count);
-  end.u32(0x06054b50).u16(0).u16(0).u16(count16).u16(count16).u32(clamp32(cd_size)).u32(clamp32(cd_offset)).u16(0);
+  end.u32(0x06054b50)
+      .u16(0)
+      .u16(0)
+      .u16(count16)
+      .u16(count16)
+      .u32(clamp32(cd_size))
+      .u32(clamp32(cd_offset))
+      .u16(0);
   file_.write(end.str());
 }
 

@@ -18,8 +18,8 @@ class ZipWriter {
   explicit ZipWriter(OutputFile& file) : file_(file) {}
 
   // `produce` must hand exactly `size` bytes to its sink; the writer checks it.
-  void add(const std::string& name, uint64_t size, const std::function<void(const ByteSink&)>& produce,
-           bool deflate = false);
+  void add(const std::string& name, uint64_t size,
+           const std::function<void(const ByteSink&)>& produce, bool deflate = false);
   void add(const std::string& name, std::string_view content, bool deflate = false);
   // Writes the central directory and end records (does not commit the file).
   void finish();

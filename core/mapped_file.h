@@ -20,7 +20,8 @@ class MappedFile {
   const std::filesystem::path& path() const { return path_; }
 
   // Drops the pages of a range once it has been used, so reading a whole multi-GB file does
-  // not keep it all resident; a later access simply reads it again. A range outside bytes() is ignored.
+  // not keep it all resident; a later access simply reads it again. A range outside bytes() is
+  // ignored.
   void release(std::span<const std::byte> range) const;
 
  private:

@@ -15,7 +15,8 @@ namespace {
 constexpr size_t kBufferBytes = 4 << 20;
 
 Error io_error(const std::string& what, const std::filesystem::path& path) {
-  return Error(ErrorKind::Io, what + " " + path.string() + ": " + std::strerror(errno)).with_file(path.string());
+  return Error(ErrorKind::Io, what + " " + path.string() + ": " + std::strerror(errno))
+      .with_file(path.string());
 }
 
 }  // namespace

@@ -21,7 +21,9 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   void write(std::span<const std::byte> bytes);
-  void write(std::string_view bytes) { write({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()}); }
+  void write(std::string_view bytes) {
+    write({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()});
+  }
   uint64_t position() const { return position_; }
   void commit();
 

@@ -1,8 +1,10 @@
 // checkpoint_tool: test helper around convert/ and the golden manifests.
 //   checkpoint_tool regen MANIFEST OUT_FILE [--deflate]   write the source checkpoint from the PRNG
 //   checkpoint_tool check MANIFEST FILE                   compare a checkpoint with its manifest
+//   checkpoint_tool target TARGET_JSON FILE               compare a conversion with target.json
 //   checkpoint_tool rewrite IN OUT [--dtype f16|bf16|f32|f64]
-//                                                          read IN, write OUT (.safetensors or .bin)
+//                                                          read IN, write OUT (.safetensors or
+//                                                          .bin)
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -27,7 +29,8 @@ int check(const std::string& manifest_path, const std::string& file) {
   const convert::Checkpoint checkpoint = convert::read_checkpoint(file);
   const std::vector<std::string> problems = golden::compare(checkpoint, manifest);
   for (const std::string& p : problems) std::cerr << file << ": " << p << "\n";
-  std::cout << file << ": " << checkpoint.tensors.size() << " tensors, " << problems.size() << " differences\n";
+  std::cout << file << ": " << checkpoint.tensors.size() << " tensors, " << problems.size()
+            << " differences\n";
   return problems.empty() ? 0 : 1;
 }
 
@@ -59,6 +62,13 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "check") return check(argv[2], argv[3]);
+    if (command == "target") {
+      const std::vector<std::string> problems =
+          golden::compare_target(convert::read_checkpoint(argv[3]), argv[2]);
+      for (const std::string& p : problems) std::cerr << argv[3] << ": " << p << "\n";
+      std::cout << argv[3] << ": " << problems.size() << " differences from " << argv[2] << "\n";
+      return problems.empty() ? 0 : 1;
+    }
     if (command == "rewrite") {
       const char* dtype = argc > 5 && std::strcmp(argv[4], "--dtype") == 0 ? argv[5] : nullptr;
       if (dtype && !convert::dtype_from_name(dtype)) return usage();

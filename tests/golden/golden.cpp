@@ -1,10 +1,10 @@
 #include "tests/golden/golden.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "convert/cast.h"
 #include "convert/zip_writer.h"
@@ -26,9 +26,12 @@ convert::DType manifest_dtype(const std::string& name) {
 
 std::string npy_descr(convert::DType dtype) {
   switch (dtype) {
-    case convert::DType::F32: return "<f4";
-    case convert::DType::F16: return "<f2";
-    default: return "<i8";
+    case convert::DType::F32:
+      return "<f4";
+    case convert::DType::F16:
+      return "<f2";
+    default:
+      return "<i8";
   }
 }
 
@@ -38,7 +41,8 @@ std::string npy_header(const ManifestTensor& t) {
   for (size_t i = 0; i < t.shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(t.shape[i]);
   if (t.shape.size() == 1) shape += ",";
   shape += ")";
-  std::string dict = "{'descr': '" + npy_descr(t.dtype) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string dict =
+      "{'descr': '" + npy_descr(t.dtype) + "', 'fortran_order': False, 'shape': " + shape + ", }";
   const size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
   dict.append(total - 10 - dict.size() - 1, ' ');
   dict.push_back('\n');
@@ -138,18 +142,20 @@ void write_source(const Manifest& manifest, const std::filesystem::path& file, b
     return;
   }
   if (manifest.source_format != "big_vision-npz")
-    throw Error(ErrorKind::Unsupported, manifest.source_format + " sources cannot be written without LibTorch");
+    throw Error(ErrorKind::Unsupported,
+                manifest.source_format + " sources cannot be written without LibTorch");
   OutputFile out(file);
   convert::ZipWriter zip(out);
   for (size_t i = 0; i < tensors.size(); ++i) {
     const std::string header = npy_header(manifest.tensors[i]);
     const convert::OutputTensor& t = tensors[i];
-    zip.add(t.name + ".npy", header.size() + t.nbytes(),
-            [&](const convert::ByteSink& sink) {
-              sink({reinterpret_cast<const std::byte*>(header.data()), header.size()});
-              t.produce(sink);
-            },
-            deflate);
+    zip.add(
+        t.name + ".npy", header.size() + t.nbytes(),
+        [&](const convert::ByteSink& sink) {
+          sink({reinterpret_cast<const std::byte*>(header.data()), header.size()});
+          t.produce(sink);
+        },
+        deflate);
   }
   zip.finish();
   out.commit();
@@ -158,17 +164,46 @@ void write_source(const Manifest& manifest, const std::filesystem::path& file, b
 std::vector<std::string> compare(const convert::Checkpoint& checkpoint, const Manifest& manifest) {
   std::vector<std::string> problems;
   if (checkpoint.tensors.size() != manifest.tensors.size())
-    problems.push_back("tensor count " + std::to_string(checkpoint.tensors.size()) + " != manifest " +
-                       std::to_string(manifest.tensors.size()));
+    problems.push_back("tensor count " + std::to_string(checkpoint.tensors.size()) +
+                       " != manifest " + std::to_string(manifest.tensors.size()));
   const size_t n = std::min(checkpoint.tensors.size(), manifest.tensors.size());
   for (size_t i = 0; i < n; ++i) {
     const convert::Tensor& got = checkpoint.tensors[i];
     const ManifestTensor& want = manifest.tensors[i];
     const std::string where = "#" + std::to_string(i) + " " + want.name + ": ";
     if (got.name != want.name) problems.push_back(where + "name is " + got.name);
-    if (got.dtype != want.dtype) problems.push_back(where + "dtype is " + std::string(convert::dtype_name(got.dtype)));
-    if (got.shape != want.shape) problems.push_back(where + "shape differs");
-    else if (convert::tensor_sha256(got) != want.sha256) problems.push_back(where + "sha256 differs");
+    if (got.dtype != want.dtype)
+      problems.push_back(where + "dtype is " + std::string(convert::dtype_name(got.dtype)));
+    if (got.shape != want.shape)
+      problems.push_back(where + "shape differs");
+    else if (convert::tensor_sha256(got) != want.sha256)
+      problems.push_back(where + "sha256 differs");
+  }
+  return problems;
+}
+
+std::vector<std::string> compare_target(const convert::Checkpoint& checkpoint,
+                                        const std::filesystem::path& target_json) {
+  const nlohmann::json target = nlohmann::json::parse(read_file(target_json));
+  std::vector<std::string> problems;
+  std::set<std::string> expected;
+  for (const auto& t : target.at("tensors")) {
+    const std::string name = t.at("name");
+    expected.insert(name);
+    const convert::Tensor* got = checkpoint.find(name);
+    if (!got) {
+      problems.push_back("missing " + name);
+      continue;
+    }
+    if (got->dtype != manifest_dtype(t.at("dtype")))
+      problems.push_back(name + ": dtype " + std::string(convert::dtype_name(got->dtype)));
+    else if (got->shape != t.at("shape").get<std::vector<int64_t>>())
+      problems.push_back(name + ": shape differs");
+    else if (convert::tensor_sha256(*got) != t.at("sha256"))
+      problems.push_back(name + ": sha256 differs");
+  }
+  for (const convert::Tensor& t : checkpoint.tensors) {
+    if (!expected.count(t.name)) problems.push_back("unexpected " + t.name);
   }
   return problems;
 }

@@ -49,4 +49,9 @@ void write_source(const Manifest& manifest, const std::filesystem::path& file, b
 // per-tensor sha256); empty when they agree.
 std::vector<std::string> compare(const convert::Checkpoint& checkpoint, const Manifest& manifest);
 
+// Differences between a converted checkpoint and a case's target.json (open_clip's state dict
+// after conversion): the same names, shapes, dtypes and sha256; order is free.
+std::vector<std::string> compare_target(const convert::Checkpoint& checkpoint,
+                                        const std::filesystem::path& target_json);
+
 }  // namespace oclip::golden

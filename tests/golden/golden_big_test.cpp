@@ -1,8 +1,13 @@
 // The golden sources that are not shipped (0.3 to 0.8 GB each): regenerated from their
-// manifests in the manifest's format, then read back tensor by tensor.
+// manifests in the manifest's format, read back tensor by tensor, then converted.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "core/file_io.h"
 #include "tests/golden/golden.h"
+#include "tests/support/local_hub_process.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace oclip::golden {
@@ -18,6 +23,15 @@ TEST_P(RegeneratedSource, ReadsBackAsTheManifestSays) {
   write_source(manifest, file, false);
   const convert::Checkpoint checkpoint = convert::read_checkpoint(file);
   EXPECT_EQ(compare(checkpoint, manifest), std::vector<std::string>{});
+  // And converted: the folder must hold open_clip's state dict and config for the case.
+  const std::filesystem::path folder = out.path() / "converted";
+  ProcessResult r = run_process({oclip_binary(), "convert", file.string(), "-o", folder.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_target(convert::read_checkpoint(folder / "open_clip_model.safetensors"),
+                           dir / "target.json"),
+            std::vector<std::string>{});
+  EXPECT_EQ(nlohmann::json::parse(read_file(folder / "open_clip_config.json")),
+            nlohmann::json::parse(read_file(dir / "open_clip_config.json")));
   if (manifest.source_format == "big_vision-npz") {
     EXPECT_EQ(checkpoint.format, convert::Format::Npz);
     EXPECT_TRUE(checkpoint.buffers.empty());  // stored members are read in place
@@ -27,7 +41,8 @@ TEST_P(RegeneratedSource, ReadsBackAsTheManifestSays) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, RegeneratedSource, ::testing::Values("siglip-b16", "mobileclip-s1", "mobileclip-s2"));
+INSTANTIATE_TEST_SUITE_P(Golden, RegeneratedSource,
+                         ::testing::Values("siglip-b16", "mobileclip-s1", "mobileclip-s2"));
 
 }  // namespace
 }  // namespace oclip::golden

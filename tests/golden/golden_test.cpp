@@ -1,15 +1,15 @@
 // The golden fixtures: the PRNG against its test vectors, and every real source file read
 // back with the manifest's names, shapes, dtypes and per-tensor sha256.
+#include "tests/golden/golden.h"
+
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <bit>
+#include <nlohmann/json.hpp>
 
 #include "convert/cast.h"
 #include "core/error.h"
 #include "core/file_io.h"
-#include "tests/golden/golden.h"
 #include "tests/support/temp_dir.h"
 
 namespace oclip::golden {
@@ -21,14 +21,16 @@ uint64_t hex(const std::string& s) { return std::stoull(s, nullptr, 16); }
 
 TEST(GoldenPrng, MatchesTestVectors) {
   const nlohmann::json v = nlohmann::json::parse(read_file(kGolden / "prng_test_vectors.json"));
-  for (const auto& [input, expected] : v["fnv1a64"].items()) EXPECT_EQ(fnv1a64(input), hex(expected)) << input;
+  for (const auto& [input, expected] : v["fnv1a64"].items())
+    EXPECT_EQ(fnv1a64(input), hex(expected)) << input;
   for (const auto& [input, expected] : v["splitmix64_mix"].items())
     EXPECT_EQ(splitmix64_mix(hex(input)), hex(expected)) << input;
   for (const auto& [name, rows] : v["u"].items()) {
     for (const auto& row : rows) {
       const uint64_t x = splitmix64_mix(fnv1a64(name) + row["i"].get<uint64_t>());
       EXPECT_EQ(x, hex(row["x"]));
-      EXPECT_EQ(static_cast<double>(x >> 11) * 0x1.0p-53, std::strtod(row["u"].get<std::string>().c_str(), nullptr));
+      EXPECT_EQ(static_cast<double>(x >> 11) * 0x1.0p-53,
+                std::strtod(row["u"].get<std::string>().c_str(), nullptr));
     }
   }
   size_t checked = 0;
@@ -53,14 +55,18 @@ class RealSource : public ::testing::TestWithParam<std::string> {};
 TEST_P(RealSource, ReadsBackAsTheManifestSays) {
   const std::filesystem::path dir = kGolden / "cases" / GetParam();
   const Manifest manifest = load_manifest(dir / "manifest.json");
-  const convert::Checkpoint checkpoint = convert::read_checkpoint(dir / "source" / manifest.source_file);
+  const convert::Checkpoint checkpoint =
+      convert::read_checkpoint(dir / "source" / manifest.source_file);
   EXPECT_EQ(compare(checkpoint, manifest), std::vector<std::string>{});
   const bool torchscript = manifest.source_format == "openai-torchscript";
-  EXPECT_EQ(checkpoint.format, torchscript ? convert::Format::TorchScript : convert::Format::TorchZip);
+  EXPECT_EQ(checkpoint.format,
+            torchscript ? convert::Format::TorchScript : convert::Format::TorchZip);
   EXPECT_EQ(checkpoint.archive_name, std::filesystem::path(manifest.source_file).stem().string());
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, RealSource, ::testing::Values("clip-tiny-native", "openai-vit-tiny", "openai-rn-tiny"));
+INSTANTIATE_TEST_SUITE_P(Golden, RealSource,
+                         ::testing::Values("clip-tiny-native", "openai-vit-tiny",
+                                           "openai-rn-tiny"));
 
 TEST_P(RealSource, EveryTruncationIsAFormatError) {
   const std::filesystem::path dir = kGolden / "cases" / GetParam();

@@ -11,8 +11,8 @@
 
 namespace {
 
-const std::filesystem::path kNative =
-    std::filesystem::path(OCLIP_GOLDEN_DIR) / "cases/clip-tiny-native/source/open_clip_pytorch_model.bin";
+const std::filesystem::path kNative = std::filesystem::path(OCLIP_GOLDEN_DIR) /
+                                      "cases/clip-tiny-native/source/open_clip_pytorch_model.bin";
 const std::filesystem::path kOpenAi =
     std::filesystem::path(OCLIP_GOLDEN_DIR) / "cases/openai-vit-tiny/source/openai-vit-tiny.pt";
 
@@ -35,7 +35,8 @@ void spit(const std::filesystem::path& path, const std::string& bytes) {
 TEST(Inspect, ShowsFormatSummaryAndTensorTable) {
   ProcessResult r = oclip({"inspect", kNative.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("torch-zip (archive 'open_clip_pytorch_model/')"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("torch-zip (archive 'open_clip_pytorch_model/')"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("parameters  282881"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("logit_scale"), std::string::npos);
   EXPECT_NE(r.out.find("visual.conv1.weight"), std::string::npos);
@@ -51,8 +52,10 @@ TEST(Inspect, JsonSummaryAndHashes) {
   EXPECT_FALSE(s.contains("tensors"));
   EXPECT_EQ(s["bytes_by_dtype"]["i64"], 24);
 
-  nlohmann::json full = nlohmann::json::parse(oclip({"inspect", "--json", "--hash", kOpenAi.string()}).out);
-  nlohmann::json manifest = nlohmann::json::parse(slurp(kOpenAi.parent_path().parent_path() / "manifest.json"));
+  nlohmann::json full =
+      nlohmann::json::parse(oclip({"inspect", "--json", "--hash", kOpenAi.string()}).out);
+  nlohmann::json manifest =
+      nlohmann::json::parse(slurp(kOpenAi.parent_path().parent_path() / "manifest.json"));
   ASSERT_EQ(full["tensors"].size(), manifest["tensors"].size());
   for (size_t i = 0; i < full["tensors"].size(); ++i)
     EXPECT_EQ(full["tensors"][i]["sha256"], manifest["tensors"][i]["sha256"]) << i;
@@ -76,7 +79,8 @@ TEST(Inspect, BadInputGetsOneLineAndTheRightExitCode) {
   EXPECT_EQ(oclip({"inspect", dir.path().string() + "/empty-folder-does-not-exist/"}).exit_code, 3);
 
   const std::string bytes = slurp(kNative);
-  for (size_t cut : {size_t{4}, size_t{100}, bytes.size() / 2, bytes.size() - 30, bytes.size() - 1}) {
+  for (size_t cut :
+       {size_t{4}, size_t{100}, bytes.size() / 2, bytes.size() - 30, bytes.size() - 1}) {
     const std::filesystem::path file = dir.path() / ("cut" + std::to_string(cut) + ".bin");
     spit(file, bytes.substr(0, cut));
     ProcessResult r = oclip({"inspect", file.string()});

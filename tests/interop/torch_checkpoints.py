@@ -5,7 +5,8 @@
 #  - oclip's safetensors output obeys the spec, checked by a reader written here from it;
 #  - f32 -> f16/bf16 casts give exactly torch's bits;
 #  - hostile files are refused with exit 8 and nothing they ask for is executed.
-# usage: /usr/bin/python3 torch_checkpoints.py OCLIP CHECKPOINT_TOOL
+#  - oclip convert takes open_clip training checkpoints and refuses partial or unsupported ones.
+# usage: /usr/bin/python3 torch_checkpoints.py OCLIP CHECKPOINT_TOOL GOLDEN_DIR
 import collections
 import hashlib
 import json
@@ -20,7 +21,7 @@ import unittest
 import numpy as np
 import torch
 
-OCLIP, TOOL = sys.argv[1], sys.argv[2]
+OCLIP, TOOL, GOLDEN = sys.argv[1], sys.argv[2], sys.argv[3]
 WORK = tempfile.mkdtemp(prefix="oclip-torch-")
 OCLIP_DTYPES = {
     torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16", torch.float64: "f64",
@@ -249,6 +250,85 @@ class OclipWritesTorchReads(unittest.TestCase):
             self.rewrite(path(f"floats_{dtype}.bin"), path(f"back_{dtype}.bin"), "f32")
             back = torch.load(path(f"back_{dtype}.bin"), weights_only=True)["x"]
             self.assertEqual(tensor_bytes(back), tensor_bytes(loaded["x"].float()), f"{dtype} -> f32")
+
+
+def golden_native():
+    case = os.path.join(GOLDEN, "cases", "clip-tiny-native")
+    sd = torch.load(os.path.join(case, "source", "open_clip_pytorch_model.bin"))
+    with open(os.path.join(case, "open_clip_config.json")) as f:
+        model_cfg = json.load(f)["model_cfg"]
+    os.makedirs(path("configs"), exist_ok=True)
+    with open(path("configs/clip-tiny-native.json"), "w") as f:
+        json.dump(model_cfg, f)
+    with open(os.path.join(case, "target.json")) as f:
+        target = {t["name"]: t["sha256"] for t in json.load(f)["tensors"]}
+    return sd, target
+
+
+def convert(*args):
+    return subprocess.run([OCLIP, "--config-dir", path("configs"), "convert", *args], capture_output=True, text=True)
+
+
+class ConvertTrainingCheckpoints(unittest.TestCase):
+    def test_epoch_checkpoint_with_ddp_prefix_and_optimizer(self):
+        sd, target = golden_native()
+        params = [torch.nn.Parameter(v.clone()) for v in sd.values()]
+        optimizer = torch.optim.AdamW(params, lr=1e-3)
+        sum(p.sum() for p in params).backward()
+        optimizer.step()
+        torch.save({"epoch": 32, "name": "run", "state_dict": {"module." + k: v for k, v in sd.items()},
+                    "optimizer": optimizer.state_dict()}, path("epoch_32.pt"))
+        run = convert(path("epoch_32.pt"), "--model", "clip-tiny-native", "-o", path("run"), "--bin")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("no pretrained entry for clip-tiny-native", run.stderr)
+        for name in ("open_clip_model.safetensors", "open_clip_pytorch_model.bin"):
+            report = inspect(path("run/" + name))
+            self.assertEqual({t["name"]: t["sha256"] for t in report["tensors"]}, target, name)
+        loaded = torch.load(path("run/open_clip_pytorch_model.bin"), weights_only=True)
+        for k, v in sd.items():
+            self.assertTrue(torch.equal(loaded[k], v), k)
+
+    def test_refusals(self):
+        sd, _ = golden_native()
+        partial = dict(sd)
+        del partial["visual.ln_post.bias"]
+        partial["visual.extra"] = torch.zeros(1)
+        torch.save(partial, path("partial.pt"))
+        run = convert(path("partial.pt"), "--model", "clip-tiny-native", "-o", path("p"))
+        self.assertEqual(run.returncode, 8, run.stderr)
+        self.assertIn("unexpected 'visual.extra'", run.stderr)
+        self.assertIn("missing 'visual.ln_post.bias'", run.stderr)
+        self.assertFalse(os.path.exists(path("p")))
+
+        run = convert(path("partial.pt"), "-o", path("p"))
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn("--model", run.stderr)
+
+        torch.save(sd, path("native.pt"))
+        run = convert(path("native.pt"), "--model", "ViT-B-32", "-o", path("p"))
+        self.assertEqual(run.returncode, 8, run.stderr)
+        self.assertIn("needs [", run.stderr)
+
+        torch.save({"image_encoder.model.patch_embed.0.rbr_conv.0.conv.weight": torch.zeros(64, 3, 3, 3),
+                    "image_encoder.model.network.0.0.reparam_conv.weight": torch.zeros(1)}, path("reparam.pt"))
+        run = convert(path("reparam.pt"), "-o", path("p"))
+        self.assertEqual(run.returncode, 10, run.stderr)
+        self.assertIn("reparameterized", run.stderr)
+
+        s0 = {"image_encoder.model.patch_embed.0.rbr_conv.0.conv.weight": torch.zeros(64, 3, 3, 3)}
+        for k, blocks in enumerate([2, 0, 6, 0, 10, 0, 0, 2]):
+            for b in range(blocks):
+                s0[f"image_encoder.model.network.{k}.{b}.layer_scale"] = torch.zeros(1)
+        torch.save(s0, path("s0.pt"))
+        run = convert(path("s0.pt"), "-o", path("p"))
+        self.assertEqual(run.returncode, 10, run.stderr)
+        self.assertIn("MobileCLIP-S0", run.stderr)
+
+        torch.save({"encoder.weight": torch.zeros(2)}, path("unknown.pt"))
+        run = convert(path("unknown.pt"), "-o", path("p"))
+        self.assertEqual(run.returncode, 8, run.stderr)
+        self.assertIn("matches no family", run.stderr)
+        self.assertFalse(os.path.exists(path("p")))
 
 
 class Evil:

@@ -1,10 +1,11 @@
+#include "convert/cast.h"
+
 #include <gtest/gtest.h>
 
 #include <bit>
 #include <cmath>
 #include <cstring>
 
-#include "convert/cast.h"
 #include "core/error.h"
 
 namespace oclip::convert {
@@ -30,17 +31,17 @@ TEST(Cast, EveryHalfRoundTripsThroughFloat) {
 }
 
 TEST(Cast, NarrowingRoundsToNearestEven) {
-  EXPECT_EQ(f32_to_f16(1.0f + 0x1p-11f), 0x3C00);                 // tie, even stays
-  EXPECT_EQ(f32_to_f16(1.0f + 3 * 0x1p-11f), 0x3C02);             // tie, odd rounds up
+  EXPECT_EQ(f32_to_f16(1.0f + 0x1p-11f), 0x3C00);      // tie, even stays
+  EXPECT_EQ(f32_to_f16(1.0f + 3 * 0x1p-11f), 0x3C02);  // tie, odd rounds up
   EXPECT_EQ(f32_to_f16(65504.0f), 0x7BFF);
   EXPECT_EQ(f32_to_f16(65519.99f), 0x7BFF);
-  EXPECT_EQ(f32_to_f16(65520.0f), 0x7C00);                       // ties to even: infinity
+  EXPECT_EQ(f32_to_f16(65520.0f), 0x7C00);  // ties to even: infinity
   EXPECT_EQ(f32_to_f16(-1e10f), 0xFC00);
-  EXPECT_EQ(f32_to_f16(0x1p-25f), 0x0000);                       // half the smallest subnormal
+  EXPECT_EQ(f32_to_f16(0x1p-25f), 0x0000);  // half the smallest subnormal
   EXPECT_EQ(f32_to_f16(0x1.000002p-25f), 0x0001);
-  EXPECT_EQ(f32_to_f16(3 * 0x1p-25f), 0x0002);                   // 1.5 units: tie to even
+  EXPECT_EQ(f32_to_f16(3 * 0x1p-25f), 0x0002);  // 1.5 units: tie to even
   EXPECT_EQ(f32_to_f16(-0.0f), 0x8000);
-  EXPECT_EQ(f32_to_bf16(1.0f + 0x1p-8f), 0x3F80);                 // tie, even stays
+  EXPECT_EQ(f32_to_bf16(1.0f + 0x1p-8f), 0x3F80);  // tie, even stays
   EXPECT_EQ(f32_to_bf16(1.0f + 3 * 0x1p-8f), 0x3F82);
   EXPECT_EQ(f32_to_bf16(std::bit_cast<float>(0x7F7FFFFFu)), 0x7F80);  // max float: infinity
   EXPECT_EQ(f32_to_bf16(-NAN), 0x7FC0);

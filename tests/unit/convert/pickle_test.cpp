@@ -1,9 +1,10 @@
 // The allowlist unpickler: what real checkpoints use works; what attacks use is refused with
 // the offending global or opcode named, and nothing is ever executed.
-#include <gtest/gtest.h>
-#include <gmock/gmock.h>
-
 #include "convert/pickle.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "core/error.h"
 #include "tests/unit/convert/test_bytes.h"
 
@@ -36,10 +37,12 @@ std::string unicode(const std::string& s) {
 }
 
 TEST(Pickle, ReadsTheValuesCheckpointsUse) {
-  // {'lr': 0.001, 'n': 300, 'big': 2**40, 'neg': -2, 'flag': True, 'seq': [None, (1,)]} with BINFLOAT.
-  std::string p = "\x80\x02}q"s + '\0' + "(" + unicode("lr") + "G?PbM\xd2\xf1\xa9\xfc" + unicode("n") + "M,\x01" +
-                  unicode("big") + "\x8a\x06"s + std::string(5, '\0') + "\x01" + unicode("neg") + "J\xfe\xff\xff\xff" +
-                  unicode("flag") + "\x88" + unicode("seq") + "](N" + "K\x01\x85" + "eu.";
+  // {'lr': 0.001, 'n': 300, 'big': 2**40, 'neg': -2, 'flag': True, 'seq': [None, (1,)]} with
+  // BINFLOAT.
+  std::string p = "\x80\x02}q"s + '\0' + "(" + unicode("lr") + "G?PbM\xd2\xf1\xa9\xfc" +
+                  unicode("n") + "M,\x01" + unicode("big") + "\x8a\x06"s + std::string(5, '\0') +
+                  "\x01" + unicode("neg") + "J\xfe\xff\xff\xff" + unicode("flag") + "\x88" +
+                  unicode("seq") + "](N" + "K\x01\x85" + "eu.";
   Pickle pickle = load(p);
   ASSERT_EQ(pickle.root->kind, PyKind::Dict);
   const auto& e = pickle.root->entries;
@@ -54,7 +57,9 @@ TEST(Pickle, ReadsTheValuesCheckpointsUse) {
 }
 
 TEST(Pickle, MemoSharesOneObject) {
-  Pickle pickle = load("\x80\x02]q\x01(h\x01h\x01" "e.");
+  Pickle pickle = load(
+      "\x80\x02]q\x01(h\x01h\x01"
+      "e.");
   ASSERT_EQ(pickle.root->items.size(), 2u);
   EXPECT_EQ(pickle.root->items[0], pickle.root);  // a list holding itself: no leak, no recursion
 }
@@ -67,12 +72,15 @@ TEST(Pickle, RefusesGlobalsThatRunCode) {
       {"c__builtin__\ngetattr\n.", "'__builtin__.getattr' is not allowed"},
       {"\x80\x04\x8c\x02os\x8c\x06system\x93.", "'os.system' is not allowed"},
       {"c__main__\nEvil\n)\x81.", "'__main__.Evil' is not allowed"},
-      {"cnumpy.core.multiarray\n_reconstruct\n.", "'numpy.core.multiarray._reconstruct' is not allowed"},
+      {"cnumpy.core.multiarray\n_reconstruct\n.",
+       "'numpy.core.multiarray._reconstruct' is not allowed"},
       {"ctorch._utils\n_rebuild_qtensor\n.", "quantized"},
       {"ctorch\nQInt8Storage\n.", "quantized or unknown"},
-      {"c__torch__\nModule\n.", "'__torch__.Module' is not allowed"},  // only inside TorchScript archives
+      {"c__torch__\nModule\n.",
+       "'__torch__.Module' is not allowed"},  // only inside TorchScript archives
   };
-  for (const auto& [bytes, message] : cases) EXPECT_THAT(error_of(bytes), HasSubstr(message)) << message;
+  for (const auto& [bytes, message] : cases)
+    EXPECT_THAT(error_of(bytes), HasSubstr(message)) << message;
 }
 
 TEST(Pickle, RefusesOpcodesThatBuildArbitraryObjects) {
@@ -85,7 +93,8 @@ TEST(Pickle, RefusesOpcodesThatBuildArbitraryObjects) {
 
 TEST(Pickle, RefusesPersistentIdsThatAreNotStorages) {
   EXPECT_THAT(error_of("(" + unicode("module") + "K\x01tQ."), HasSubstr("type 'module'"));
-  EXPECT_THAT(error_of("(" + unicode("storage") + "cbuiltins\nset\n" + unicode("0") + unicode("cpu") + "K\x01tQ."),
+  EXPECT_THAT(error_of("(" + unicode("storage") + "cbuiltins\nset\n" + unicode("0") +
+                       unicode("cpu") + "K\x01tQ."),
               HasSubstr("not a storage class"));
   EXPECT_THAT(error_of("K\x01Q."), HasSubstr("not a tuple"));
 }
@@ -98,7 +107,9 @@ TEST(Pickle, RefusesMemoAndStackAbuse) {
   EXPECT_THAT(error_of("K\x01K\x02."), HasSubstr("malformed stack"));
   EXPECT_THAT(error_of("(K\x01."), HasSubstr("malformed stack"));
   EXPECT_THAT(error_of("t."), HasSubstr("no MARK"));
-  EXPECT_THAT(error_of("K\x01K\x02" "a."), HasSubstr("APPEND on int"));
+  EXPECT_THAT(error_of("K\x01K\x02"
+                       "a."),
+              HasSubstr("APPEND on int"));
   EXPECT_THAT(error_of("]K\x01K\x02s."), HasSubstr("SETITEMS on list"));
   EXPECT_THAT(error_of("X\xff\xff\xff\x7f"), HasSubstr("runs past the end"));
   EXPECT_THAT(error_of("K\x01"), HasSubstr("without STOP"));

@@ -28,8 +28,9 @@ OutputTensor constant(std::string name, DType dtype, std::vector<int64_t> shape,
 
 TEST(Safetensors, WriterMatchesTheReferenceLayoutByteForByte) {
   TempDir dir;
-  std::vector<OutputTensor> tensors = {constant("b", DType::F16, {2}, 'h'), constant("a", DType::F32, {1}, 'f'),
-                                       constant("c", DType::I64, {}, 'i'), constant("a2", DType::F32, {0}, 'z')};
+  std::vector<OutputTensor> tensors = {
+      constant("b", DType::F16, {2}, 'h'), constant("a", DType::F32, {1}, 'f'),
+      constant("c", DType::I64, {}, 'i'), constant("a2", DType::F32, {0}, 'z')};
   write_safetensors(dir.path() / "m.safetensors", tensors, {{"format", "pt"}});
   const std::string file = read_file(dir.path() / "m.safetensors");
   // I64 before F32 before F16; names ascending within a dtype; padded with spaces to 8.
@@ -51,7 +52,8 @@ TEST(Safetensors, WriterMatchesTheReferenceLayoutByteForByte) {
 
 TEST(Safetensors, SourceRecordTravelsInTheMetadata) {
   TempDir dir;
-  const Metadata metadata = source_metadata({"torchscript", "/models/openai/ViT-B-32.pt", "ab12", "openai", "fp32"});
+  const Metadata metadata =
+      source_metadata({"torchscript", "/models/openai/ViT-B-32.pt", "ab12", "openai", "fp32"});
   write_safetensors(dir.path() / "m.safetensors", {constant("x", DType::F32, {1}, 'x')}, metadata);
   const Checkpoint back = read_bytes(read_file(dir.path() / "m.safetensors"));
   ASSERT_EQ(back.metadata, metadata);
@@ -87,46 +89,60 @@ TEST(Safetensors, RefusesEveryKindOfBadHeader) {
       {"no brace", safetensors(" {}", ""), "not a checkpoint"},
       {"bad json", safetensors(R"({"t":{"dtype":)", ""), "not valid JSON"},
       {"trailing junk json", safetensors(R"({} x)", ""), "not valid JSON"},
-      {"duplicate", safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                                R"("t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                                "12345678"),
+      {"duplicate",
+       safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                   R"("t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                   "12345678"),
        "names 't' twice"},
       {"entry not object", safetensors(R"({"t":1})", ""), "is not an object"},
       {"missing field", safetensors(R"({"t":{"dtype":"F32","shape":[1]}})", ""), "lacks"},
-      {"unknown dtype", safetensors(R"({"t":{"dtype":"F99","shape":[1],"data_offsets":[0,4]}})", "1234"),
+      {"unknown dtype",
+       safetensors(R"({"t":{"dtype":"F99","shape":[1],"data_offsets":[0,4]}})", "1234"),
        "unknown dtype 'F99'"},
-      {"negative dim", safetensors(R"({"t":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", "1234"),
+      {"negative dim",
+       safetensors(R"({"t":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", "1234"),
        "non-negative integer"},
-      {"float dim", safetensors(R"({"t":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", "1234"),
+      {"float dim",
+       safetensors(R"({"t":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", "1234"),
        "non-negative integer"},
-      {"overflow", safetensors(R"({"t":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}})", "1234"),
+      {"overflow",
+       safetensors(R"({"t":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}})",
+                   "1234"),
        "overflows"},
-      {"end before begin", safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", "1234"),
+      {"end before begin",
+       safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", "1234"),
        "ends before it begins"},
-      {"size mismatch", safetensors(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", "1234"),
-       "need 8"},
+      {"size mismatch",
+       safetensors(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", "1234"), "need 8"},
       {"gap", safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", "12345678"),
        "overlapping or gapped"},
-      {"overlap", safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                              R"("u":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-                              "1234"),
+      {"overlap",
+       safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                   R"("u":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                   "1234"),
        "overlapping or gapped"},
       {"trailing bytes", safetensors(one, "12345"), "data section has 5"},
       {"truncated data", safetensors(one, "12"), "truncated"},
       {"metadata value", safetensors(R"({"__metadata__":{"a":1}})", ""), "is not a string"},
-      {"packed odd", safetensors(R"({"t":{"dtype":"F4","shape":[3],"data_offsets":[0,1]}})", "1"), "whole bytes"},
-      {"offsets past u64", safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551616]}})", ""),
+      {"packed odd", safetensors(R"({"t":{"dtype":"F4","shape":[3],"data_offsets":[0,1]}})", "1"),
+       "whole bytes"},
+      {"offsets past u64",
+       safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551616]}})",
+                   ""),
        "non-negative integer"},
   };
-  for (const BadCase& c : cases) EXPECT_THAT(format_error_of(c.bytes), HasSubstr(c.message)) << c.what;
+  for (const BadCase& c : cases)
+    EXPECT_THAT(format_error_of(c.bytes), HasSubstr(c.message)) << c.what;
 }
 
 TEST(Safetensors, EveryTruncationIsAnErrorNotACrash) {
-  const std::string header = R"({"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},)"
-                             R"("b":{"dtype":"BF16","shape":[3],"data_offsets":[16,22]}})";
+  const std::string header =
+      R"({"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},)"
+      R"("b":{"dtype":"BF16","shape":[3],"data_offsets":[16,22]}})";
   const std::string file = safetensors(header, std::string(22, '\x3f'));
   ASSERT_EQ(read_bytes(file).tensors.size(), 2u);
-  for (size_t n = 0; n < file.size(); ++n) EXPECT_NE(format_error_of(file.substr(0, n)), "no error") << n;
+  for (size_t n = 0; n < file.size(); ++n)
+    EXPECT_NE(format_error_of(file.substr(0, n)), "no error") << n;
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string zip_of(const std::vector<std::pair<std::string, std::string>>& entries, bool deflate = false) {
+std::string zip_of(const std::vector<std::pair<std::string, std::string>>& entries,
+                   bool deflate = false) {
   TempDir dir;
   {
     OutputFile file(dir.path() / "a.zip");
@@ -45,7 +46,8 @@ void put32(std::string& s, size_t at, uint32_t v) {
 }
 
 TEST(Zip, StoredEntriesAreAlignedTo64BytesAndReadInPlace) {
-  const std::string bytes = zip_of({{"top/data.pkl", "hello"}, {"top/data/0", std::string(1000, 'x')}});
+  const std::string bytes =
+      zip_of({{"top/data.pkl", "hello"}, {"top/data/0", std::string(1000, 'x')}});
   ZipReader zip(as_bytes(bytes), "a.zip");
   ASSERT_EQ(zip.entries().size(), 2u);
   for (const ZipEntry& e : zip.entries()) EXPECT_EQ(e.data_offset % 64, 0u) << e.name;
@@ -99,8 +101,10 @@ TEST(Zip, RefusesOverlappingEntries) {
 }
 
 TEST(Zip, EveryTruncationIsAnError) {
-  const std::string bytes = zip_of({{"top/data.pkl", "hello"}, {"top/data/0", std::string(100, 'x')}});
-  for (size_t n = 0; n < bytes.size(); ++n) EXPECT_NE(zip_error(bytes.substr(0, n)), "no error") << n;
+  const std::string bytes =
+      zip_of({{"top/data.pkl", "hello"}, {"top/data/0", std::string(100, 'x')}});
+  for (size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_NE(zip_error(bytes.substr(0, n)), "no error") << n;
 }
 
 }  // namespace

@@ -1,0 +1,236 @@
+// oclip convert SRC -o DIR: a third-party or training checkpoint to a Hub-ready open_clip folder.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "convert/conversion.h"
+#include "core/file_io.h"
+#include "core/hash.h"
+#include "hub/cache.h"
+
+namespace oclip::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+struct Options {
+  std::string source;
+  std::string output;
+  std::string from;
+  convert::ConvertOptions convert;
+  std::vector<double> mean, std;
+  bool bin = false;
+  bool force = false;
+  bool dry_run = false;
+  std::string license;
+  std::string tokenizer_dir;
+};
+
+// The tokenizer files open-clip.md lists, as a local-dir: load needs them.
+constexpr const char* kTokenizerFiles[] = {"tokenizer.json",
+                                           "tokenizer_config.json",
+                                           "special_tokens_map.json",
+                                           "vocab.json",
+                                           "merges.txt",
+                                           "vocab.txt",
+                                           "spiece.model",
+                                           "sentencepiece.bpe.model",
+                                           "tokenizer.model",
+                                           "added_tokens.json"};
+
+std::vector<fs::path> tokenizer_files_in(const fs::path& dir) {
+  std::vector<fs::path> found;
+  for (const char* name : kTokenizerFiles) {
+    if (fs::is_regular_file(dir / name)) found.push_back(dir / name);
+  }
+  return found;
+}
+
+// From --tokenizer-dir, else the Hub cache's copy of the tokenizer repo (offline).
+std::vector<fs::path> tokenizer_files(const Config& config, const Options& options,
+                                      const std::string& repo) {
+  if (!options.tokenizer_dir.empty()) {
+    std::vector<fs::path> files = tokenizer_files_in(options.tokenizer_dir);
+    if (files.empty())
+      throw Error(ErrorKind::NotFound, "no tokenizer files in " + options.tokenizer_dir);
+    return files;
+  }
+  hub::HubCache cache(config.hub_cache, !config.disable_symlinks);
+  hub::RepoRef ref{"model", repo, ""};
+  std::optional<std::string> commit = cache.commit_for(ref, "main");
+  if (!commit) return {};
+  return tokenizer_files_in(cache.snapshot_dir(ref, *commit));
+}
+
+std::string file_sha256(const MappedFile& file) {
+  DigestStream digest(DigestStream::Kind::Sha256, file.bytes().size());
+  constexpr size_t kChunk = 16 << 20;
+  for (size_t at = 0; at < file.bytes().size(); at += kChunk) {
+    std::span<const std::byte> piece =
+        file.bytes().subspan(at, std::min(kChunk, file.bytes().size() - at));
+    digest.update({reinterpret_cast<const char*>(piece.data()), piece.size()});
+    file.release(piece);
+  }
+  return digest.hex_digest();
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+int dry_run(const Config& config, const convert::Conversion& c) {
+  if (config.json) {
+    Json rows = Json::array();
+    for (const convert::Planned& p : c.tensors)
+      rows.push_back({{"source", p.source},
+                      {"target", p.name},
+                      {"dtype", convert::dtype_name(p.dtype)},
+                      {"shape", p.shape},
+                      {"transform", p.transform}});
+    print_json({{"family", convert::family_name(c.family)},
+                {"model", c.model_name},
+                {"precision", c.precision},
+                {"tensors", rows},
+                {"dropped", c.dropped},
+                {"notes", c.notes}});
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"source", "target", "dtype", "shape", "transform"}};
+  for (const convert::Planned& p : c.tensors)
+    rows.push_back({p.source, p.name, std::string(convert::dtype_name(p.dtype)),
+                    shape_text(p.shape), p.transform});
+  std::cout << format_table(rows);
+  for (const std::string& d : c.dropped) std::cout << "dropped  " << d << "\n";
+  std::cout << fmt::format("{} tensors, {} {}, {}\n", c.tensors.size(),
+                           convert::family_name(c.family),
+                           c.model_name.empty() ? "(custom config)" : c.model_name, c.precision);
+  return 0;
+}
+
+int convert_command(const Config& config, Options options) {
+  if (!options.from.empty()) {
+    options.convert.family = convert::family_from_name(options.from);
+    if (!options.convert.family)
+      throw Error(
+          ErrorKind::Usage,
+          "--from must be openai, open_clip, mobileclip or big_vision, not '" + options.from + "'");
+  }
+  if (!options.mean.empty())
+    options.convert.image_mean =
+        std::array<double, 3>{options.mean[0], options.mean[1], options.mean[2]};
+  if (!options.std.empty())
+    options.convert.image_std =
+        std::array<double, 3>{options.std[0], options.std[1], options.std[2]};
+  if (!fs::exists(options.source))
+    throw Error(ErrorKind::NotFound, "no such file: " + options.source);
+  const fs::path folder_config = fs::path(options.source).parent_path() / "open_clip_config.json";
+  if (options.convert.model.empty() && fs::is_regular_file(folder_config)) {
+    try {
+      Json config_json = Json::parse(read_file(folder_config));
+      if (config_json.contains("model_cfg")) options.convert.folder_config = config_json;
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ErrorKind::Format, folder_config.string() + ": " + e.what())
+          .with_file(folder_config.string());
+    }
+  }
+
+  const registry::Registry registry = load_registry(config);
+  const convert::Checkpoint source = convert::read_checkpoint(options.source);
+  const convert::Conversion c = convert::plan_conversion(source, options.convert, registry);
+  if (options.dry_run) return dry_run(config, c);
+  if (options.output.empty()) throw Error(ErrorKind::Usage, "convert needs -o DIR (or --dry-run)");
+
+  convert::FolderOptions folder;
+  folder.write_bin = options.bin;
+  folder.force = options.force;
+  std::vector<std::string> notices;
+  const Json& text_cfg =
+      c.model_cfg.contains("text_cfg") ? c.model_cfg["text_cfg"] : Json::object();
+  if (text_cfg.contains("hf_tokenizer_name")) {
+    const std::string repo = text_cfg["hf_tokenizer_name"];
+    folder.extra_files = tokenizer_files(config, options, repo);
+    if (folder.extra_files.empty())
+      notices.push_back("no tokenizer files: a local-dir: load needs " + repo +
+                        "'s; run 'oclip pull hf-hub:" + repo +
+                        " --all' and convert again, or pass --tokenizer-dir");
+  }
+  folder.source_sha256 = file_sha256(*source.file);
+  convert::write_folder(c, source, options.output, folder);
+  notices.push_back(options.license.empty()
+                        ? "no README.md: pass --license to describe the model's terms"
+                        : "no README.md yet: model cards come with the card command");
+  notices.push_back("not validated: this oclip has no LibTorch validator built in");
+
+  if (config.json) {
+    Json files = Json::array();
+    for (const fs::directory_entry& e : fs::directory_iterator(options.output))
+      files.push_back({{"path", e.path().filename().string()}, {"size", e.file_size()}});
+    print_json({{"folder", options.output},
+                {"family", convert::family_name(c.family)},
+                {"model", c.model_name},
+                {"precision", c.precision},
+                {"tensors", c.tensors.size()},
+                {"files", files},
+                {"dropped", c.dropped},
+                {"notes", c.notes},
+                {"notices", notices},
+                {"validated", false}});
+    return 0;
+  }
+  if (config.verbosity >= 0) {
+    for (const std::string& n : c.notes) std::cerr << "note: " << n << "\n";
+    for (const std::string& n : notices) std::cerr << "note: " << n << "\n";
+  }
+  std::cout << options.output << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Command add_convert_command(CLI::App& parent) {
+  auto options = std::make_shared<Options>();
+  CLI::App* app =
+      parent.add_subcommand("convert", "Convert a checkpoint into a Hub-ready open_clip folder");
+  app->add_option(
+         "SOURCE", options->source,
+         "Checkpoint: Apple MobileCLIP .pt, big_vision .npz, OpenAI .pt, open_clip .pt/.bin")
+      ->required();
+  app->add_option("-o,--output", options->output,
+                  "Folder to write (refused if it exists and is not empty)");
+  app->add_option("--from", options->from, "Source family, when detection should not decide")
+      ->check(CLI::IsMember({"openai", "open_clip", "mobileclip", "big_vision"}));
+  app->add_option("--model", options->convert.model,
+                  "open_clip architecture name (required for training checkpoints)");
+  app->add_option("--precision", options->convert.precision,
+                  "Tensor precision as open_clip's create_model(precision=) leaves it")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
+  app->add_flag("--bin", options->bin, "Also write open_clip_pytorch_model.bin");
+  app->add_flag("--force", options->force, "Replace an existing output folder");
+  app->add_flag("--dry-run", options->dry_run,
+                "Print the mapping (source, target, shape, transform); write nothing");
+  app->add_option("--pretrained-tag", options->convert.pretrained_tag,
+                  "Take preprocessing from this pretrained entry");
+  app->add_option("--image-mean", options->mean, "Preprocessing mean (three numbers)")->expected(3);
+  app->add_option("--image-std", options->std, "Preprocessing std (three numbers)")->expected(3);
+  app->add_option("--image-interpolation", options->convert.image_interpolation,
+                  "bicubic, bilinear or random")
+      ->check(CLI::IsMember({"bicubic", "bilinear", "random"}));
+  app->add_option("--image-resize-mode", options->convert.image_resize_mode,
+                  "shortest, longest or squash")
+      ->check(CLI::IsMember({"shortest", "longest", "squash"}));
+  app->add_option("--license", options->license, "License of the weights, for the model card");
+  app->add_option("--tokenizer-dir", options->tokenizer_dir,
+                  "Folder with the tokenizer files to include");
+  app->footer("Example: oclip convert mobileclip_s2.pt -o out/MobileCLIP-S2 --bin");
+  return {app, [options](const Config& config) { return convert_command(config, *options); }};
+}
+
+}  // namespace oclip::cli
