@@ -9,7 +9,6 @@
 #include "cli/output.h"
 #include "convert/conversion.h"
 #include "core/file_io.h"
-#include "core/hash.h"
 #include "hub/cache.h"
 
 namespace oclip::cli {
@@ -65,18 +64,6 @@ std::vector<fs::path> tokenizer_files(const Config& config, const Options& optio
   std::optional<std::string> commit = cache.commit_for(ref, "main");
   if (!commit) return {};
   return tokenizer_files_in(cache.snapshot_dir(ref, *commit));
-}
-
-std::string file_sha256(const MappedFile& file) {
-  DigestStream digest(DigestStream::Kind::Sha256, file.bytes().size());
-  constexpr size_t kChunk = 16 << 20;
-  for (size_t at = 0; at < file.bytes().size(); at += kChunk) {
-    std::span<const std::byte> piece =
-        file.bytes().subspan(at, std::min(kChunk, file.bytes().size() - at));
-    digest.update({reinterpret_cast<const char*>(piece.data()), piece.size()});
-    file.release(piece);
-  }
-  return digest.hex_digest();
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -162,7 +149,6 @@ int convert_command(const Config& config, Options options) {
                         "'s; run 'oclip pull hf-hub:" + repo +
                         " --all' and convert again, or pass --tokenizer-dir");
   }
-  folder.source_sha256 = file_sha256(*source.file);
   convert::write_folder(c, source, options.output, folder);
   notices.push_back(options.license.empty()
                         ? "no README.md: pass --license to describe the model's terms"

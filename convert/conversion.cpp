@@ -1,11 +1,13 @@
 #include "convert/conversion.h"
 
 #include <filesystem>
+#include <future>
 
 #include "convert/family/families.h"
 #include "convert/tensor_writer.h"
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/hash.h"
 
 namespace oclip::convert {
 namespace {
@@ -106,6 +108,18 @@ Json training_preprocess(Conversion& c, const ConvertOptions& o,
   c.notes.push_back("preprocessing of " + c.model_name + "'s pretrained entries (" + choices +
                     "), which all agree");
   return first;
+}
+
+std::string file_sha256(const MappedFile& file) {
+  DigestStream digest(DigestStream::Kind::Sha256, file.bytes().size());
+  constexpr size_t kChunk = 16 << 20;
+  for (size_t at = 0; at < file.bytes().size(); at += kChunk) {
+    std::span<const std::byte> piece =
+        file.bytes().subspan(at, std::min(kChunk, file.bytes().size() - at));
+    digest.update({reinterpret_cast<const char*>(piece.data()), piece.size()});
+    file.release(piece);
+  }
+  return digest.hex_digest();
 }
 
 }  // namespace
@@ -223,7 +237,17 @@ void write_folder(const Conversion& c, const Checkpoint& source, const fs::path&
   for (const Planned& p : c.tensors) outputs.push_back(to_output(p, source.file.get()));
   const SourceRecord record{std::string(format_name(source.format)), source.label,
                             options.source_sha256, std::string(family_name(c.family)), c.precision};
-  write_safetensors(temp / "open_clip_model.safetensors", outputs, source_metadata(record));
+  Metadata metadata = source_metadata(record);
+  // The source's sha256 is computed on the other core while the tensors are written.
+  std::future<std::string> hashing;
+  LateMetadata late{"oclip.source_sha256", 64, [&] { return hashing.get(); }};
+  const bool hash_meanwhile = record.sha256.empty() && source.file;
+  if (hash_meanwhile) {
+    hashing = std::async(std::launch::async, [&] { return file_sha256(*source.file); });
+    std::erase_if(metadata, [](const auto& kv) { return kv.first == "oclip.source_sha256"; });
+  }
+  write_safetensors(temp / "open_clip_model.safetensors", outputs, metadata,
+                    hash_meanwhile ? &late : nullptr);
   if (options.write_bin) write_torch_bin(temp / "open_clip_pytorch_model.bin", outputs);
   write_file_atomic(temp / "open_clip_config.json", config_json(c));
   for (const fs::path& file : options.extra_files) {

@@ -53,9 +53,9 @@ Conversion plan_conversion(const Checkpoint& source, const ConvertOptions& optio
                            const registry::Registry& registry);
 
 struct FolderOptions {
-  bool write_bin = false;  // also open_clip_pytorch_model.bin
-  bool force = false;      // replace an existing non-empty folder
-  std::string source_sha256;
+  bool write_bin = false;     // also open_clip_pytorch_model.bin
+  bool force = false;         // replace an existing non-empty folder
+  std::string source_sha256;  // hashed from the mapped source while writing when empty
   std::vector<std::filesystem::path> extra_files;  // copied in as they are (tokenizer files)
 };
 

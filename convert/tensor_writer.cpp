@@ -169,7 +169,7 @@ uint64_t OutputTensor::nbytes() const {
 }
 
 OutputTensor output_tensor(const Tensor& source, std::string name, DType dtype) {
-  OutputTensor out{std::move(name), dtype, source.shape, nullptr};
+  OutputTensor out{std::move(name), dtype, source.shape, nullptr, {}};
   const Tensor* from = &source;
   if (dtype == source.dtype) {
     out.produce = [from](const ByteSink& sink) { for_each_chunk(*from, sink); };
@@ -205,16 +205,18 @@ OutputTensor output_tensor(const Tensor& source) {
 }
 
 void write_safetensors(const std::filesystem::path& path, std::vector<OutputTensor> tensors,
-                       const Metadata& metadata) {
+                       const Metadata& metadata, const LateMetadata* late) {
   std::stable_sort(tensors.begin(), tensors.end(),
                    [](const OutputTensor& a, const OutputTensor& b) {
                      const int ra = safetensors_rank(a.dtype), rb = safetensors_rank(b.dtype);
                      return ra != rb ? ra < rb : a.name < b.name;
                    });
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!metadata.empty()) {
+  const std::string placeholder(late ? late->length : 0, '0');
+  if (!metadata.empty() || late) {
     nlohmann::ordered_json meta = nlohmann::ordered_json::object();
     for (const auto& [k, v] : metadata) meta[k] = v;
+    if (late) meta[late->key] = placeholder;
     header["__metadata__"] = meta;
   }
   uint64_t offset = 0;
@@ -238,7 +240,22 @@ void write_safetensors(const std::filesystem::path& path, std::vector<OutputTens
     length[i] = static_cast<char>((uint64_t(text.size()) >> (8 * i)) & 0xFF);
   file.write(length);
   file.write(text);
-  for (const OutputTensor& t : tensors) produce_exactly(t, file);
+  for (const OutputTensor& t : tensors) {
+    if (t.file_range) {
+      file.copy_from(t.file_range->fd, t.file_range->offset, t.nbytes());
+    } else {
+      produce_exactly(t, file);
+    }
+  }
+  if (late) {
+    const std::string value = late->value();
+    const std::string slot = nlohmann::ordered_json(late->key).dump() + ":\"" + placeholder + "\"";
+    const size_t at = text.find(slot);
+    if (value.size() != late->length || at == std::string::npos)
+      throw Error(ErrorKind::Io,
+                  "metadata value for '" + late->key + "' does not fit its reserved space");
+    file.patch(8 + at + slot.size() - 1 - placeholder.size(), value);
+  }
   file.commit();
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,13 @@ struct OutputTensor {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
   std::function<void(const ByteSink&)> produce;
+  // Set when the bytes are exactly a range of an open file: the safetensors writer then
+  // copies them in the kernel instead of calling `produce`.
+  struct FileRange {
+    int fd;
+    uint64_t offset;
+  };
+  std::optional<FileRange> file_range;
 
   uint64_t nbytes() const;
 };
@@ -42,10 +50,18 @@ struct SourceRecord {
 // oclip.family, oclip.precision and oclip.version.
 Metadata source_metadata(const SourceRecord& record);
 
+// A metadata value known only after the tensors are written (the source's sha256, hashed
+// meanwhile): `length` characters reserved in the header, filled in by `value` at the end.
+struct LateMetadata {
+  std::string key;
+  size_t length = 0;
+  std::function<std::string()> value;
+};
+
 // Tensors ordered as the reference writer orders them (dtype, then name), so the same
 // tensors give the same bytes as Python's safetensors; header padded to 8 bytes.
 void write_safetensors(const std::filesystem::path& path, std::vector<OutputTensor> tensors,
-                       const Metadata& metadata);
+                       const Metadata& metadata, const LateMetadata* late = nullptr);
 
 // A torch.save zip that torch.load(weights_only=True) accepts from torch 1.13 on: one storage
 // per tensor, in the given order, top folder named after the file's stem.

@@ -76,8 +76,16 @@ OutputTensor to_output(const Planned& planned, const MappedFile* file) {
                                          std::string(dtype_name(p.dtype)) + " into " +
                                          std::string(dtype_name(planned.dtype)));
   }
-  OutputTensor out{planned.name, planned.dtype, planned.shape, nullptr};
+  OutputTensor out{planned.name, planned.dtype, planned.shape, nullptr, {}};
   const Planned* plan = &planned;
+  if (file && planned.parts.size() == 1 && planned.parts[0].dtype == planned.dtype &&
+      planned.parts[0].contiguous()) {
+    const Tensor& part = planned.parts[0];
+    const size_t begin = static_cast<size_t>(part.offset) * (dtype_bits(part.dtype) / 8);
+    if (std::optional<uint64_t> at =
+            file->offset_of(part.storage.subspan(begin, static_cast<size_t>(part.nbytes()))))
+      out.file_range = OutputTensor::FileRange{file->fd(), *at};
+  }
   out.produce = [plan, numel, file](const ByteSink& sink) {
     if (plan->parts.empty()) {
       const std::vector<std::byte> zeros(

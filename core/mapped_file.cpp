@@ -44,7 +44,12 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
     }
     data_ = static_cast<const std::byte*>(map);
   }
-  ::close(fd);
+  fd_ = fd;
+}
+
+std::optional<uint64_t> MappedFile::offset_of(std::span<const std::byte> range) const {
+  if (range.data() < data_ || range.data() + range.size() > data_ + size_) return std::nullopt;
+  return static_cast<uint64_t>(range.data() - data_);
 }
 
 void MappedFile::release(std::span<const std::byte> range) const {
@@ -58,6 +63,7 @@ void MappedFile::release(std::span<const std::byte> range) const {
 
 MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace oclip

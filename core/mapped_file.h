@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 
 namespace oclip {
@@ -19,6 +21,10 @@ class MappedFile {
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   const std::filesystem::path& path() const { return path_; }
 
+  int fd() const { return fd_; }
+  // Where `range` starts in the file, when it lies inside the mapping.
+  std::optional<uint64_t> offset_of(std::span<const std::byte> range) const;
+
   // Drops the pages of a range once it has been used, so reading a whole multi-GB file does
   // not keep it all resident; a later access simply reads it again. A range outside bytes() is
   // ignored.
@@ -28,6 +34,7 @@ class MappedFile {
   std::filesystem::path path_;
   const std::byte* data_ = nullptr;
   size_t size_ = 0;
+  int fd_ = -1;
 };
 
 }  // namespace oclip

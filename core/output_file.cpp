@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -59,6 +60,37 @@ void OutputFile::write_all(std::span<const std::byte> bytes) {
     if (n < 0) throw io_error("cannot write", temp_);
     written += static_cast<size_t>(n);
   }
+}
+
+void OutputFile::copy_from(int fd, uint64_t offset, uint64_t length) {
+  flush();
+  auto in = static_cast<off64_t>(offset);
+  uint64_t left = length;
+  while (left > 0) {
+    const ssize_t n = ::copy_file_range(fd, &in, fd_, nullptr,
+                                        static_cast<size_t>(std::min<uint64_t>(left, 1 << 30)), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // not supported here (or end of file): fall back to reading
+    left -= static_cast<uint64_t>(n);
+  }
+  std::vector<std::byte> chunk(std::min<uint64_t>(left, 1 << 20));
+  while (left > 0) {
+    const ssize_t n =
+        ::pread(fd, chunk.data(), static_cast<size_t>(std::min<uint64_t>(left, chunk.size())), in);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw io_error("cannot read the source of", path_);
+    write_all(std::span<const std::byte>(chunk.data(), static_cast<size_t>(n)));
+    in += n;
+    left -= static_cast<uint64_t>(n);
+  }
+  position_ += length;
+}
+
+void OutputFile::patch(uint64_t offset, std::string_view bytes) {
+  flush();
+  if (::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset)) !=
+      static_cast<ssize_t>(bytes.size()))
+    throw io_error("cannot write", temp_);
 }
 
 void OutputFile::commit() {

@@ -24,6 +24,11 @@ class OutputFile {
   void write(std::string_view bytes) {
     write({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()});
   }
+  // `length` bytes of another file from `offset`, copied by the kernel (copy_file_range)
+  // where it can, without passing through this process.
+  void copy_from(int fd, uint64_t offset, uint64_t length);
+  // Overwrites bytes already written (a header whose last value was not known yet).
+  void patch(uint64_t offset, std::string_view bytes);
   uint64_t position() const { return position_; }
   void commit();
 

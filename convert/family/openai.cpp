@@ -138,7 +138,9 @@ Conversion convert_openai(const Checkpoint& source, const ConvertOptions& option
   // The config buffers must agree with the shapes they describe.
   auto check_buffer = [&](const char* name, int64_t want) {
     const Tensor* t = source.find(name);
-    if (!t || t->dtype != DType::I64 || t->numel() != 1) return;
+    if (!t || t->dtype != DType::I64 || t->numel() != 1 || t->offset < 0 ||
+        t->storage.size() < static_cast<size_t>(t->offset + 1) * 8)
+      return;
     int64_t value = 0;
     std::memcpy(&value, t->storage.data() + t->offset * 8, 8);
     if (value != want)

@@ -101,7 +101,7 @@ Manifest load_manifest(const std::filesystem::path& path) {
 }
 
 convert::OutputTensor prng_tensor(const ManifestTensor& t) {
-  convert::OutputTensor out{t.name, t.dtype, t.shape, nullptr};
+  convert::OutputTensor out{t.name, t.dtype, t.shape, nullptr, {}};
   const ManifestTensor* spec = &t;
   out.produce = [spec](const convert::ByteSink& sink) {
     uint64_t numel = 1;

@@ -288,6 +288,42 @@ class ConvertTrainingCheckpoints(unittest.TestCase):
         for k, v in sd.items():
             self.assertTrue(torch.equal(loaded[k], v), k)
 
+    def test_tokenizer_files_travel_with_configs_that_name_a_tokenizer(self):
+        sd, _ = golden_native()
+        with open(path("configs/clip-tiny-native.json")) as f:
+            cfg = json.load(f)
+        cfg["text_cfg"]["hf_tokenizer_name"] = "org/tiny-tokenizer"
+        with open(path("configs/tiny-hf-tok.json"), "w") as f:
+            json.dump(cfg, f)
+        torch.save(sd, path("tok.pt"))
+        tokenizer = {"tokenizer.json": "{}", "tokenizer_config.json": '{"tokenizer_class": "T5Tokenizer"}',
+                     "spiece.model": "sp"}
+        os.makedirs(path("tokdir"), exist_ok=True)
+        for name, text in list(tokenizer.items()) + [("model.safetensors", "weights"), ("config.json", "{}")]:
+            with open(path("tokdir/" + name), "w") as f:
+                f.write(text)
+        run = convert(path("tok.pt"), "--model", "tiny-hf-tok", "-o", path("tok_a"), "--tokenizer-dir", path("tokdir"))
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(sorted(os.listdir(path("tok_a"))),
+                         sorted(list(tokenizer) + ["open_clip_config.json", "open_clip_model.safetensors"]))
+        # From the Hub cache, laid out as huggingface_hub lays it out.
+        cache = path("hub-cache")
+        snapshot = os.path.join(cache, "models--org--tiny-tokenizer", "snapshots", "c" * 40)
+        os.makedirs(snapshot)
+        os.makedirs(os.path.join(cache, "models--org--tiny-tokenizer", "refs"))
+        with open(os.path.join(cache, "models--org--tiny-tokenizer", "refs", "main"), "w") as f:
+            f.write("c" * 40)
+        with open(os.path.join(snapshot, "tokenizer.json"), "w") as f:
+            f.write("{}")
+        run = subprocess.run([OCLIP, "--config-dir", path("configs"), "--cache-dir", cache, "convert", path("tok.pt"),
+                              "--model", "tiny-hf-tok", "-o", path("tok_b")], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("tokenizer.json", os.listdir(path("tok_b")))
+        run = subprocess.run([OCLIP, "--config-dir", path("configs"), "--cache-dir", path("empty-cache"), "convert",
+                              path("tok.pt"), "--model", "tiny-hf-tok", "-o", path("tok_c")], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("oclip pull hf-hub:org/tiny-tokenizer", run.stderr)
+
     def test_refusals(self):
         sd, _ = golden_native()
         partial = dict(sd)

@@ -17,7 +17,7 @@ std::string safetensors(const std::string& header, const std::string& data) {
 }
 
 OutputTensor constant(std::string name, DType dtype, std::vector<int64_t> shape, char fill) {
-  OutputTensor t{std::move(name), dtype, std::move(shape), nullptr};
+  OutputTensor t{std::move(name), dtype, std::move(shape), nullptr, {}};
   const uint64_t n = t.nbytes();
   t.produce = [n, fill](const ByteSink& sink) {
     const std::string bytes(n, fill);

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Converting MobileCLIP-S2 (regenerated from the golden manifest, 398 MB) against copying the
+# same bytes and against Python. Python's floor is torch.load + torch.save of the state dict,
+# which any Python converter pays; with OPEN_CLIP_SRC=DIR (a folder holding open_clip/ and
+# timm/ checkouts) open_clip's own converter is timed too.
+#   bash bench/convert.sh        writes bench/RESULTS.md (convert section)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh bench
+bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+manifest=../shared/golden/cases/mobileclip-s2/manifest.json
+source=$work/mobileclip_s2.pt
+build/tests/golden/checkpoint_tool regen "$manifest" "$source"
+cat "$source" >/dev/null  # warm the page cache for every tool alike
+
+# Median of 3 runs of a command: "wall_s max_rss_kib".
+measure() {
+  local runs=()
+  for _ in 1 2 3; do
+    rm -rf "$work/out" "$work/copy.pt" "$work/saved.pt"
+    /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" >/dev/null 2>&1
+    runs+=("$(cat "$work/time.txt")")
+  done
+  printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p
+}
+
+save_py='import sys, torch; torch.save(torch.load(sys.argv[1]), sys.argv[2])'
+rows=()
+row() {
+  local name=$1
+  shift
+  read -r wall rss < <(measure "$@")
+  rows+=("$name|$wall|$rss")
+}
+row "cp" cp "$source" "$work/copy.pt"
+row "oclip convert (safetensors, sha256 of the source)" build/oclip convert "$source" -o "$work/out" -q
+row "oclip convert --bin (both files)" build/oclip convert "$source" -o "$work/out" --bin -q
+row "python3: torch.load + torch.save (floor)" /usr/bin/python3 -c "$save_py" "$source" "$work/saved.pt"
+if [[ -n "${OPEN_CLIP_SRC:-}" ]]; then
+  convert_py='import sys, torch, open_clip
+from open_clip.convert import convert_state_dict
+model = open_clip.create_model("MobileCLIP-S2")
+sd = convert_state_dict(model, torch.load(sys.argv[1]))
+torch.save(sd, sys.argv[2])'
+  row "python3: open_clip convert_state_dict + torch.save" env PYTHONPATH="$OPEN_CLIP_SRC/open_clip/src:$OPEN_CLIP_SRC/timm" \
+    /usr/bin/python3 -c "$convert_py" "$source" "$work/saved.pt"
+fi
+
+cp_wall=$(echo "${rows[0]}" | cut -d'|' -f2)
+largest=$(build/oclip inspect --json "$source" | python3 -c 'import json,sys; print(max(t["bytes"] for t in json.load(sys.stdin)["tensors"]) // 1048576)')
+{
+  echo "## Convert: MobileCLIP-S2 (398 MB torch zip)"
+  echo
+  echo "\`bash bench/convert.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores; source regenerated from the golden manifest, page cache warm;"
+  echo "median of 3 runs (GNU time); largest tensor ${largest} MiB; torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') from Debian."
+  [[ -z "${OPEN_CLIP_SRC:-}" ]] && echo "open_clip's own converter was not timed (no OPEN_CLIP_SRC checkout)."
+  echo
+  echo "| command | wall | vs cp | peak RSS |"
+  echo "|---|---:|---:|---:|"
+  for r in "${rows[@]}"; do
+    IFS='|' read -r name wall rss <<<"$r"
+    echo "| $name | ${wall} s | $(python3 -c "print(f'{$wall / max($cp_wall, 0.001):.1f}×')") | $((rss / 1024)) MiB |"
+  done
+  echo
+} >"$work/section.md"
+
+python3 - bench/RESULTS.md "$work/section.md" <<'PY'
+import re, sys
+path, section = sys.argv[1], open(sys.argv[2]).read()
+text = open(path).read()
+pattern = re.compile(r"## Convert: MobileCLIP-S2 \(398 MB torch zip\)\n.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text)
+PY
+cat "$work/section.md"
