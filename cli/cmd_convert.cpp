@@ -207,12 +207,13 @@ Command add_convert_command(CLI::App& parent) {
   app->add_option("--image-mean", options->mean, "Preprocessing mean (three numbers)")->expected(3);
   app->add_option("--image-std", options->std, "Preprocessing std (three numbers)")->expected(3);
   app->add_option("--image-interpolation", options->convert.image_interpolation,
-                  "bicubic, bilinear or random")
+                  "Preprocessing interpolation")
       ->check(CLI::IsMember({"bicubic", "bilinear", "random"}));
   app->add_option("--image-resize-mode", options->convert.image_resize_mode,
-                  "shortest, longest or squash")
+                  "Preprocessing resize mode")
       ->check(CLI::IsMember({"shortest", "longest", "squash"}));
-  app->add_option("--license", options->license, "License of the weights, for the model card");
+  app->add_option("--license", options->license,
+                  "License of the weights (for the model card, which convert does not write yet)");
   app->add_option("--tokenizer-dir", options->tokenizer_dir,
                   "Folder with the tokenizer files to include");
   app->footer("Example: oclip convert mobileclip_s2.pt -o out/MobileCLIP-S2 --bin");

@@ -29,8 +29,8 @@ bool native_low_precision(const std::string& name) {
   if (leaf != "weight" && leaf != "bias") return false;
   const std::string module = name.substr(0, dot);
   const std::string last = module.substr(module.rfind('.') + 1);
-  for (const char* linear :
-       {"conv1", "conv2", "conv3", "out_proj", "c_fc", "c_proj", "q_proj", "k_proj", "v_proj"}) {
+  for (const char* linear : {"conv1", "conv2", "conv3", "out_proj", "c_fc", "c_proj", "q_proj",
+                             "k_proj", "v_proj", "text_projection"}) {
     if (last == linear) return true;
   }
   return module.ends_with("downsample.0");

@@ -107,6 +107,41 @@ void add_head(std::vector<Planned>& out, const Tensor& projection, const std::st
   out.push_back(std::move(bias));
 }
 
+// Blocks of one kind must hold the same tensors: RepMixer blocks (FastViT stages 0-2) alike,
+// attention blocks (stage 3, or every block of the hybrid ViT) alike. A block that lacks a
+// tensor its siblings have is a damaged file, not a different model.
+void check_uniform_blocks(const std::vector<Planned>& image, bool hybrid,
+                          const Checkpoint& source) {
+  static const std::regex kFastVit(R"(^visual\.trunk\.stages\.(\d+)\.blocks\.(\d+)\.(.*)$)");
+  static const std::regex kHybrid(R"(^visual\.trunk\.blocks\.(\d+)\.(.*)$)");
+  std::map<std::string, std::map<std::string, std::set<std::string>>>
+      kinds;  // kind -> block -> names
+  for (const Planned& p : image) {
+    std::smatch m;
+    if (hybrid && std::regex_match(p.name, m, kHybrid)) {
+      kinds["attention"][m[1]].insert(m[2]);
+    } else if (!hybrid && std::regex_match(p.name, m, kFastVit)) {
+      kinds[m[1] == "3" ? "attention" : "RepMixer"][m[1].str() + "." + m[2].str()].insert(m[3]);
+    }
+  }
+  for (const auto& [kind, blocks] : kinds) {
+    const auto& [first_block, first] = *blocks.begin();
+    for (const auto& [block, names] : blocks) {
+      if (names == first) continue;
+      std::string differ;
+      for (const std::string& n : first) {
+        if (!names.count(n)) differ = "lacks '" + n + "'";
+      }
+      for (const std::string& n : names) {
+        if (!first.count(n)) differ = "has an extra '" + n + "'";
+      }
+      throw format_error(source, kind + " block " + block + " " + differ + " that block " +
+                                     first_block +
+                                     (differ.starts_with("lacks") ? " has" : " does not have"));
+    }
+  }
+}
+
 std::string variant(const Checkpoint& source) {
   if (source.find("image_encoder.model.patch_emb.0.block.conv.weight")) return "MobileCLIP-B";
   static const std::regex kBlock(R"(^image_encoder\.model\.network\.(\d+)\.(\d+)\.)");
@@ -210,6 +245,7 @@ Conversion convert_mobileclip(const Checkpoint& source, const ConvertOptions& op
   }
   if (c.tensors.size() != 1)
     throw format_error(source, "MobileCLIP state dict without a single logit_scale");
+  check_uniform_blocks(image, hybrid, source);
   c.tensors.insert(c.tensors.end(), std::make_move_iterator(image.begin()),
                    std::make_move_iterator(image.end()));
 

@@ -70,5 +70,14 @@ try:
     image_out = [k for k in sd if k.startswith(t)]
     assert len(image_out) == len(image) + 2, sorted(image_out)  # + num_batches_tracked + the new bias
     print(f"MobileCLIP-B rules: {len(sd)} tensors, {len(expected)} checked by value")
+
+    damaged = torch.load(s1)
+    del damaged["image_encoder.model.network.2.3.convffn.conv.bn.running_var"]
+    torch.save(damaged, os.path.join(work, "damaged.pt"))
+    run = subprocess.run([oclip, "convert", os.path.join(work, "damaged.pt"), "-o", os.path.join(work, "d")],
+                         capture_output=True, text=True)
+    assert run.returncode == 8, run.stderr
+    assert "RepMixer block 1.3 lacks 'mlp.conv.bn.running_var'" in run.stderr, run.stderr
+    assert not os.path.exists(os.path.join(work, "d"))
 finally:
     shutil.rmtree(work, ignore_errors=True)
