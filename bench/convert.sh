@@ -36,6 +36,8 @@ row() {
   rows+=("$name|$wall|$rss")
 }
 row "cp" cp "$source" "$work/copy.pt"
+# The source record needs the file's sha256: one core hashing the whole file is oclip's floor.
+row "openssl dgst -sha256 (oclip's floor: the source record's hash)" openssl dgst -sha256 "$source"
 row "oclip convert (safetensors, sha256 of the source)" build/oclip convert "$source" -o "$work/out" -q
 row "oclip convert --bin (both files)" build/oclip convert "$source" -o "$work/out" --bin -q
 row "python3: torch.load + torch.save (floor)" /usr/bin/python3 -c "$save_py" "$source" "$work/saved.pt"

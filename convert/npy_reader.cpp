@@ -217,12 +217,11 @@ Tensor read_npy(std::span<const std::byte> bytes, std::string name, bool big_vis
   if (data.size() != size)
     throw fail("has " + std::to_string(data.size()) + " data bytes; its shape and dtype need " +
                std::to_string(size));
-  // The sizes fit the data now, so stride products cannot overflow.
   if (header.fortran_order) {
-    int64_t stride = 1;
+    uint64_t stride = 1;  // unsigned: see contiguous_strides
     for (int64_t d : tensor.shape) {
-      tensor.strides.push_back(stride);
-      stride *= d == 0 ? 1 : d;
+      tensor.strides.push_back(static_cast<int64_t>(stride));
+      stride *= static_cast<uint64_t>(d);
     }
   } else {
     tensor.strides = contiguous_strides(tensor.shape);

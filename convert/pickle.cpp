@@ -732,6 +732,13 @@ Pickle unpickle(std::span<const std::byte> data, const std::string& label,
   return Unpickler(data, label, options).run();
 }
 
+const PyValue* dict_get(const PyValue& dict, std::string_view key) {
+  for (const auto& [k, v] : dict.entries) {
+    if (k->kind == PyKind::Str && k->text == key) return v;
+  }
+  return nullptr;
+}
+
 std::string describe(const PyValue& value) {
   switch (value.kind) {
     case PyKind::None:

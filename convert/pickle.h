@@ -71,6 +71,9 @@ struct Pickle {
 Pickle unpickle(std::span<const std::byte> data, const std::string& label,
                 const PickleOptions& options = {});
 
+// The value of a string key in a Dict, or nullptr.
+const PyValue* dict_get(const PyValue& dict, std::string_view key);
+
 // Short description for messages: "dict", "tensor", "int 3", ...
 std::string describe(const PyValue& value);
 

@@ -7,13 +7,6 @@
 namespace oclip::convert {
 namespace {
 
-const PyValue* dict_get(const PyValue& dict, std::string_view key) {
-  for (const auto& [k, v] : dict.entries) {
-    if (k->kind == PyKind::Str && k->text == key) return v;
-  }
-  return nullptr;
-}
-
 std::string key_list(const PyValue& dict) {
   std::string out;
   size_t shown = 0;

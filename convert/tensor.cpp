@@ -80,21 +80,23 @@ uint64_t Tensor::numel() const {
 
 uint64_t Tensor::nbytes() const { return numel() * dtype_bits(dtype) / 8; }
 
+// Stride products are unsigned: an empty tensor (a zero dimension) may declare other
+// dimensions whose product overflows, and its strides never address anything.
 bool Tensor::contiguous() const {
-  int64_t expected = 1;
+  uint64_t expected = 1;
   for (size_t i = shape.size(); i-- > 0;) {
-    if (shape[i] != 1 && strides[i] != expected) return false;
-    expected *= shape[i];
+    if (shape[i] != 1 && static_cast<uint64_t>(strides[i]) != expected) return false;
+    expected *= static_cast<uint64_t>(shape[i]);
   }
   return true;
 }
 
 std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& shape) {
   std::vector<int64_t> strides(shape.size());
-  int64_t stride = 1;
+  uint64_t stride = 1;
   for (size_t i = shape.size(); i-- > 0;) {
-    strides[i] = stride;
-    stride *= shape[i];
+    strides[i] = static_cast<int64_t>(stride);
+    stride *= static_cast<uint64_t>(shape[i]);
   }
   return strides;
 }

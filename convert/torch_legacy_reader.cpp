@@ -10,13 +10,6 @@ namespace {
 constexpr size_t kMagicBytes = 15;  // the pickled magic number, checked by detect_format
 constexpr int64_t kProtocolVersion = 1001;
 
-const PyValue* dict_get(const PyValue& dict, std::string_view key) {
-  for (const auto& [k, v] : dict.entries) {
-    if (k->kind == PyKind::Str && k->text == key) return v;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 void read_torch_legacy(std::span<const std::byte> bytes, Checkpoint& out) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "convert/family/families.h"
+#include "convert/readers.h"
 #include "core/error.h"
 
 namespace oclip::convert {
@@ -20,10 +21,6 @@ constexpr const char* kTextPrefix = "text_encoder.";
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);
-}
-
-Error format_error(const Checkpoint& source, const std::string& problem) {
-  return Error(ErrorKind::Format, source.label + ": " + problem).with_file(source.label);
 }
 
 // timm fastvit.checkpoint_filter_fn, then the split of Apple's flat `network` list into stages.

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "convert/family/families.h"
+#include "convert/readers.h"
 #include "core/error.h"
 
 namespace oclip::convert {
@@ -14,10 +15,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 const std::set<std::string> kConfigBuffers = {"input_resolution", "context_length", "vocab_size"};
-
-Error format_error(const Checkpoint& source, const std::string& problem) {
-  return Error(ErrorKind::Format, source.label + ": " + problem).with_file(source.label);
-}
 
 const Tensor& need(const Checkpoint& source, const std::string& name) {
   const Tensor* t = source.find(name);

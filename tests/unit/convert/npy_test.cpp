@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "tests/unit/convert/test_bytes.h"
 
 namespace oclip::convert {
@@ -97,6 +98,18 @@ TEST(Npy, RefusesWhatIsNotAPlainNumericArray) {
   };
   for (const auto& [bytes, message] : cases)
     EXPECT_THAT(format_error_of(bytes), HasSubstr(message)) << message;
+}
+
+TEST(Npy, EmptyArraysWithHugeOtherDimensionsAreFine) {
+  // Found by npy_fuzz: a zero dimension makes the data empty while the other dimensions'
+  // product overflows 64 bits; no stride arithmetic may overflow on the way.
+  for (const char* order : {"False", "True"}) {
+    const Checkpoint c = read_bytes(npy(std::string("{'descr': '<i8', 'fortran_order': ") + order +
+                                            ", 'shape': (4, 0, 770, 77771, 7758, 75540, 77, 73), }",
+                                        ""));
+    EXPECT_EQ(c.tensors[0].numel(), 0u);
+    EXPECT_EQ(tensor_sha256(c.tensors[0]), sha256_hex(std::string_view()));
+  }
 }
 
 TEST(Npy, EveryTruncationIsAnError) {
