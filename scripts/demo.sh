@@ -34,3 +34,13 @@ step build/oclip pull hf-hub:laion/CLIP-tiny-native --dry-run
 step build/oclip pull hf-hub:laion/CLIP-tiny-native
 step ls -l "$HF_HOME/hub/models--laion--CLIP-tiny-native/snapshots/"*/
 step env HF_HUB_OFFLINE=1 build/oclip pull hf-hub:laion/CLIP-tiny-native --json
+
+# The pulled weights, inspected from their headers, and the bundled OpenAI TorchScript archive
+# converted into a Hub-ready folder (config inferred from its shapes).
+snapshot=$(echo "$HF_HOME/hub/models--laion--CLIP-tiny-native/snapshots/"*/)
+step build/oclip inspect --summary "$snapshot"
+openai=../shared/golden/cases/openai-vit-tiny/source/openai-vit-tiny.pt
+step build/oclip convert "$openai" --dry-run
+step build/oclip convert "$openai" -o "$work/openai-vit-tiny" --bin
+step ls -l "$work/openai-vit-tiny"
+step build/oclip inspect --summary "$work/openai-vit-tiny/open_clip_model.safetensors"
