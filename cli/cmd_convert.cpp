@@ -66,12 +66,6 @@ std::vector<fs::path> tokenizer_files(const Config& config, const Options& optio
   return tokenizer_files_in(cache.snapshot_dir(ref, *commit));
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 int dry_run(const Config& config, const convert::Conversion& c) {
   if (config.json) {
     Json rows = Json::array();
@@ -103,13 +97,7 @@ int dry_run(const Config& config, const convert::Conversion& c) {
 }
 
 int convert_command(const Config& config, Options options) {
-  if (!options.from.empty()) {
-    options.convert.family = convert::family_from_name(options.from);
-    if (!options.convert.family)
-      throw Error(
-          ErrorKind::Usage,
-          "--from must be openai, open_clip, mobileclip or big_vision, not '" + options.from + "'");
-  }
+  if (!options.from.empty()) options.convert.family = convert::family_from_name(options.from);
   if (!options.mean.empty())
     options.convert.image_mean =
         std::array<double, 3>{options.mean[0], options.mean[1], options.mean[2]};

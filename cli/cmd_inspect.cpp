@@ -24,12 +24,6 @@ struct Options {
   bool summary = false;
 };
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 nlohmann::ordered_json describe_checkpoint(const convert::Checkpoint& c, const Options& options) {
   uint64_t parameters = 0;
   uint64_t bytes = 0;

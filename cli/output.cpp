@@ -49,6 +49,12 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
 std::string bold(const Config& config, const std::string& text) {
   return config.color ? "\x1b[1m" + text + "\x1b[0m" : text;
 }

@@ -1,6 +1,7 @@
 // cli/output.h — how results and errors reach the terminal: human text or JSON.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ void print_json(const nlohmann::ordered_json& value);
 
 // Rows as aligned columns; the last column is not padded.
 std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+// "[2, 3]": a tensor shape for tables.
+std::string shape_text(const std::vector<int64_t>& shape);
 
 std::string bold(const Config& config, const std::string& text);
 

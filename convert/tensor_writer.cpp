@@ -200,10 +200,6 @@ Metadata source_metadata(const SourceRecord& record) {
           {"oclip.version", kVersion}};
 }
 
-OutputTensor output_tensor(const Tensor& source) {
-  return output_tensor(source, source.name, source.dtype);
-}
-
 void write_safetensors(const std::filesystem::path& path, std::vector<OutputTensor> tensors,
                        const Metadata& metadata, const LateMetadata* late) {
   std::stable_sort(tensors.begin(), tensors.end(),

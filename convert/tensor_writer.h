@@ -33,7 +33,6 @@ struct OutputTensor {
 
 // `source` as it is, or cast to `dtype` chunk by chunk (float types only).
 OutputTensor output_tensor(const Tensor& source, std::string name, DType dtype);
-OutputTensor output_tensor(const Tensor& source);
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;
 

@@ -283,10 +283,9 @@ Conversion convert_big_vision(const Checkpoint& checkpoint, const ConvertOptions
   c.tensors = m.take();
   c.dropped = s.unused();
   if (!c.dropped.empty()) {
-    std::string names;
-    for (size_t i = 0; i < c.dropped.size() && i < 5; ++i) names += (i ? ", " : "") + c.dropped[i];
-    c.notes.push_back(std::to_string(c.dropped.size()) +
-                      " arrays open_clip does not use were left out: " + names);
+    c.notes.push_back(
+        std::to_string(c.dropped.size()) +
+        " arrays open_clip does not use were left out: " + first_names(c.dropped, ", "));
   }
   return c;
 }

@@ -235,11 +235,19 @@ std::vector<Planned> check_layout(std::vector<Planned> planned,
     });
     return planned;
   }
-  std::string list;
-  for (size_t i = 0; i < problems.size() && i < 5; ++i) list += (i ? "; " : "") + problems[i];
-  if (problems.size() > 5) list += "; and " + std::to_string(problems.size() - 5) + " more";
-  throw Error(ErrorKind::Format, source.label + " does not match " + what + ": " + list)
+  throw Error(ErrorKind::Format,
+              source.label + " does not match " + what + ": " + first_names(problems, "; "))
       .with_file(source.label);
+}
+
+std::string first_names(const std::vector<std::string>& names, std::string_view separator,
+                        size_t limit) {
+  std::string list;
+  for (size_t i = 0; i < names.size() && i < limit; ++i)
+    list += (i ? std::string(separator) : "") + names[i];
+  if (names.size() > limit)
+    list += std::string(separator) + "and " + std::to_string(names.size() - limit) + " more";
+  return list;
 }
 
 Planned copy_of(const Tensor& t, std::string name) {

@@ -30,6 +30,10 @@ std::optional<std::vector<ExpectedTensor>> native_clip_layout(
 std::vector<Planned> check_layout(std::vector<Planned> planned,
                                   const std::vector<ExpectedTensor>& expected,
                                   const std::string& what, const Checkpoint& source);
+// "a, b, c; and 4 more": the first `limit` names for a message.
+std::string first_names(const std::vector<std::string>& names, std::string_view separator,
+                        size_t limit = 5);
+
 // Preprocessing of a family or a pretrained entry: {"mean", "std", "interpolation", "resize_mode"}.
 nlohmann::ordered_json preprocess(const std::array<double, 3>& mean,
                                   const std::array<double, 3>& std, std::string_view interpolation,

@@ -235,10 +235,8 @@ Conversion convert_mobileclip(const Checkpoint& source, const ConvertOptions& op
     }
   }
   if (!c.dropped.empty()) {
-    std::string names;
-    for (size_t i = 0; i < c.dropped.size() && i < 5; ++i) names += (i ? ", " : "") + c.dropped[i];
-    throw format_error(source,
-                       "tensors outside image_encoder./text_encoder./logit_scale: " + names);
+    throw format_error(source, "tensors outside image_encoder./text_encoder./logit_scale: " +
+                                   first_names(c.dropped, ", "));
   }
   if (c.tensors.size() != 1)
     throw format_error(source, "MobileCLIP state dict without a single logit_scale");
