@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/validator_process.h"
 #include "convert/conversion.h"
 #include "core/file_io.h"
 #include "hub/cache.h"
@@ -26,6 +27,8 @@ struct Options {
   bool bin = false;
   bool force = false;
   bool dry_run = false;
+  bool no_validate = false;
+  std::string reference;
   std::string license;
   std::string tokenizer_dir;
 };
@@ -96,6 +99,41 @@ int dry_run(const Config& config, const convert::Conversion& c) {
   return 0;
 }
 
+// The validator's report on the new folder, or null with the reason in `notices`. A failed
+// comparison throws Error(Validation); the folder stays for inspection.
+Json validate_folder(const Config& config, const Options& options,
+                     const convert::Checkpoint& source, std::vector<std::string>& notices) {
+  if (options.no_validate) return nullptr;
+  const std::optional<fs::path> validator = find_validator(config);
+  if (!validator) {
+    notices.push_back("not validated: " + validator_missing_message());
+    return nullptr;
+  }
+  std::vector<std::string> args;
+  if (source.format == convert::Format::TorchScript)
+    args.insert(args.end(), {"--source", options.source});
+  if (!options.reference.empty()) args.insert(args.end(), {"--reference", options.reference});
+  Json report;
+  try {
+    report = run_validator(*validator, options.output, args);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Unsupported) throw;
+    notices.push_back(std::string("not validated: ") + e.what());
+    return nullptr;
+  }
+  if (!report.value("pass", false)) {
+    if (!config.json) std::cerr << report_text(report);
+    throw Error(ErrorKind::Validation,
+                "the converted weights failed validation; the folder is kept at " + options.output +
+                    " for inspection");
+  }
+  notices.push_back(
+      report.value("strength", "") == "weak"
+          ? "validated with the weaker check only (pass --reference for a numerical proof)"
+          : "validated against " + report["checks"][0].value("against", "the source"));
+  return report;
+}
+
 int convert_command(const Config& config, Options options) {
   if (!options.from.empty()) options.convert.family = convert::family_from_name(options.from);
   if (!options.mean.empty())
@@ -141,7 +179,7 @@ int convert_command(const Config& config, Options options) {
   notices.push_back(options.license.empty()
                         ? "no README.md: pass --license to describe the model's terms"
                         : "no README.md yet: model cards come with the card command");
-  notices.push_back("not validated: this oclip has no LibTorch validator built in");
+  const Json validation = validate_folder(config, options, source, notices);
 
   if (config.json) {
     Json files = Json::array();
@@ -156,7 +194,8 @@ int convert_command(const Config& config, Options options) {
                 {"dropped", c.dropped},
                 {"notes", c.notes},
                 {"notices", notices},
-                {"validated", false}});
+                {"validated", !validation.is_null()},
+                {"validation", validation}});
     return 0;
   }
   if (config.verbosity >= 0) {
@@ -200,6 +239,9 @@ Command add_convert_command(CLI::App& parent) {
   app->add_option("--image-resize-mode", options->convert.image_resize_mode,
                   "Preprocessing resize mode")
       ->check(CLI::IsMember({"shortest", "longest", "squash"}));
+  app->add_flag("--no-validate", options->no_validate, "Do not run the LibTorch validator");
+  app->add_option("--reference", options->reference,
+                  "reference.npz to validate against (inputs and expected outputs)");
   app->add_option("--license", options->license,
                   "License of the weights (for the model card, which convert does not write yet)");
   app->add_option("--tokenizer-dir", options->tokenizer_dir,

@@ -19,6 +19,7 @@ Command add_info_command(CLI::App& parent);
 Command add_pull_command(CLI::App& parent);
 Command add_inspect_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
+Command add_validate_command(CLI::App& parent);
 
 // The built-in registry plus --config-dir / OCLIP_MODEL_CONFIG_PATH folders.
 registry::Registry load_registry(const Config& config);

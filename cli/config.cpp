@@ -178,6 +178,8 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
       break;
     }
   }
+  if (auto validator = non_empty(env, "OCLIP_VALIDATOR"))
+    config.validator = expand_path(*validator, env);
   config.retry_base_s = seconds(env, "OCLIP_RETRY_BASE_SECONDS", 1);
   if (auto retries = non_empty(env, "OCLIP_MAX_RETRIES")) {
     char* end = nullptr;

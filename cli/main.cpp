@@ -49,12 +49,14 @@ int main(int argc, char** argv) {
   app.footer("\n" + cli::exit_code_table() +
              "\nEnvironment: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN, HF_TOKEN_PATH,\n"
              "HF_HUB_OFFLINE, HF_HUB_DISABLE_PROGRESS_BARS, HF_HUB_ETAG_TIMEOUT,\n"
-             "HF_HUB_DOWNLOAD_TIMEOUT, NO_COLOR, OCLIP_MODEL_CONFIG_PATH (see man oclip).\n"
+             "HF_HUB_DOWNLOAD_TIMEOUT, NO_COLOR, OCLIP_MODEL_CONFIG_PATH, OCLIP_VALIDATOR\n"
+             "(see man oclip).\n"
              "\nExample: oclip list-models --filter 'ViT-B-*'\n");
 
   std::vector<cli::Command> commands = {
-      cli::add_list_models_command(app), cli::add_info_command(app),    cli::add_pull_command(app),
-      cli::add_inspect_command(app),     cli::add_convert_command(app),
+      cli::add_list_models_command(app), cli::add_info_command(app),
+      cli::add_pull_command(app),        cli::add_inspect_command(app),
+      cli::add_convert_command(app),     cli::add_validate_command(app),
   };
 
   try {

@@ -36,6 +36,9 @@ struct Config {
   bool json = false;
   int verbosity = 0;  // -1 quiet, 0 normal, 1+ verbose
 
+  // OCLIP_VALIDATOR: the oclip-validate executable; empty: next to oclip, then
+  // ../libexec/oclip/ beside it.
+  std::filesystem::path validator;
   std::vector<std::filesystem::path> model_config_dirs;  // --config-dir, OCLIP_MODEL_CONFIG_PATH
 };
 

@@ -32,6 +32,13 @@ std::string_view kind_name(ErrorKind kind) {
   return "io";
 }
 
+ErrorKind kind_from_name(std::string_view name) {
+  for (int k = 0; k <= static_cast<int>(ErrorKind::Conflict); ++k) {
+    if (kind_name(static_cast<ErrorKind>(k)) == name) return static_cast<ErrorKind>(k);
+  }
+  return ErrorKind::Io;
+}
+
 Error& Error::with_url(std::string url) {
   url_ = std::move(url);
   return *this;

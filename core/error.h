@@ -23,6 +23,8 @@ enum class ErrorKind {
 };
 
 std::string_view kind_name(ErrorKind kind);
+// The inverse of kind_name, for errors that crossed a process boundary; Io when unknown.
+ErrorKind kind_from_name(std::string_view name);
 
 class Error : public std::runtime_error {
  public:

@@ -44,3 +44,8 @@ step build/oclip convert "$openai" --dry-run
 step build/oclip convert "$openai" -o "$work/openai-vit-tiny" --bin
 step ls -l "$work/openai-vit-tiny"
 step build/oclip inspect --summary "$work/openai-vit-tiny/open_clip_model.safetensors"
+
+# Proven numerically in LibTorch: against open_clip's own outputs and against the source program.
+cases=../shared/golden/cases
+step build/oclip validate "$work/openai-vit-tiny" --reference "$cases/openai-vit-tiny/reference.npz" --source "$openai"
+step build/oclip validate hf-hub:laion/CLIP-tiny-native --reference "$cases/clip-tiny-native/reference.npz"

@@ -10,13 +10,9 @@
 
 #include "convert/checkpoint.h"
 #include "convert/tensor_writer.h"
+#include "core/prng.h"
 
 namespace oclip::golden {
-
-uint64_t fnv1a64(std::string_view bytes);
-uint64_t splitmix64_mix(uint64_t z);
-// The float64 value of element i of a tensor whose name hashes to `seed`.
-double prng_value(uint64_t seed, uint64_t i, double scale, double offset);
 
 struct ManifestTensor {
   std::string name;

@@ -25,8 +25,18 @@ TEST_P(RegeneratedSource, ReadsBackAsTheManifestSays) {
   EXPECT_EQ(compare(checkpoint, manifest), std::vector<std::string>{});
   // And converted: the folder must hold open_clip's state dict and config for the case.
   const std::filesystem::path folder = out.path() / "converted";
-  ProcessResult r = run_process({oclip_binary(), "convert", file.string(), "-o", folder.string()});
+  ProcessResult r = run_process({oclip_binary(), "convert", "--json", file.string(), "-o",
+                                 folder.string(), "--reference", (dir / "reference.npz").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+#ifdef OCLIP_HAVE_VALIDATOR
+  // Validated against open_clip's own outputs within the fp32 bounds.
+  const nlohmann::json converted = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(converted["validated"]) << r.out;
+  for (const nlohmann::json& tower : converted["validation"]["checks"][0]["towers"]) {
+    EXPECT_TRUE(tower["pass"]) << tower;
+    EXPECT_LE(tower["rel"].get<double>(), 1e-4) << tower;
+  }
+#endif
   EXPECT_EQ(compare_target(convert::read_checkpoint(folder / "open_clip_model.safetensors"),
                            dir / "target.json"),
             std::vector<std::string>{});

@@ -34,7 +34,9 @@ try:
     path = os.path.join(work, "mobileclip_b.pt")
     torch.save(source, path)
     out = os.path.join(work, "out")
-    run = subprocess.run([oclip, "convert", path, "-o", out, "--bin"], capture_output=True, text=True)
+    # The image tower is shrunk and partial, so it cannot run: only the names are checked here.
+    run = subprocess.run([oclip, "convert", path, "-o", out, "--bin", "--no-validate"],
+                         capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     with open(os.path.join(out, "open_clip_config.json")) as f:
         config = json.load(f)
