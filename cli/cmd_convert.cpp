@@ -101,21 +101,16 @@ int dry_run(const Config& config, const convert::Conversion& c) {
 
 // The validator's report on the new folder, or null with the reason in `notices`. A failed
 // comparison throws Error(Validation); the folder stays for inspection.
-Json validate_folder(const Config& config, const Options& options,
-                     const convert::Checkpoint& source, std::vector<std::string>& notices) {
+Json validate_converted(const Config& config, const Options& options,
+                        std::vector<std::string>& notices) {
   if (options.no_validate) return nullptr;
-  const std::optional<fs::path> validator = find_validator(config);
-  if (!validator) {
-    notices.push_back("not validated: " + validator_missing_message());
-    return nullptr;
-  }
-  std::vector<std::string> args;
-  if (source.format == convert::Format::TorchScript)
-    args.insert(args.end(), {"--source", options.source});
-  if (!options.reference.empty()) args.insert(args.end(), {"--reference", options.reference});
+  ValidationRequest request;
+  request.folder = options.output;
+  request.reference = options.reference;
+  request.source = options.source;
   Json report;
   try {
-    report = run_validator(*validator, options.output, args);
+    report = validate_folder(config, request);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Unsupported) throw;
     notices.push_back(std::string("not validated: ") + e.what());
@@ -179,7 +174,7 @@ int convert_command(const Config& config, Options options) {
   notices.push_back(options.license.empty()
                         ? "no README.md: pass --license to describe the model's terms"
                         : "no README.md yet: model cards come with the card command");
-  const Json validation = validate_folder(config, options, source, notices);
+  const Json validation = validate_converted(config, options, notices);
 
   if (config.json) {
     Json files = Json::array();

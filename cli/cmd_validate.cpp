@@ -1,4 +1,6 @@
 // oclip validate DIR|hf-hub:org/name: prove a converted folder numerically with LibTorch.
+#include <fmt/format.h>
+
 #include <iostream>
 #include <memory>
 
@@ -40,20 +42,22 @@ fs::path folder_for(const Config& config, const std::string& target) {
 }
 
 int validate_command(const Config& config, const Options& options) {
-  const fs::path folder = folder_for(config, options.target);
-  const std::optional<fs::path> validator = find_validator(config);
-  if (!validator) throw Error(ErrorKind::Unsupported, validator_missing_message());
-  std::vector<std::string> args = {"--device", options.device, "--threads",
-                                   std::to_string(options.threads)};
-  if (!options.reference.empty()) args.insert(args.end(), {"--reference", options.reference});
-  if (!options.source.empty()) args.insert(args.end(), {"--source", options.source});
-  if (options.rtol >= 0) args.insert(args.end(), {"--rtol", std::to_string(options.rtol)});
-  if (options.cos >= 0) args.insert(args.end(), {"--cos", std::to_string(options.cos)});
-  if (options.maxabs >= 0) args.insert(args.end(), {"--maxabs", std::to_string(options.maxabs)});
+  ValidationRequest request;
+  request.folder = folder_for(config, options.target);
+  request.reference = options.reference;
+  request.source = options.source;
+  request.args = {"--device", options.device, "--threads", std::to_string(options.threads)};
+  auto bound = [&](const char* flag, double value) {
+    if (value >= 0) request.args.insert(request.args.end(), {flag, fmt::format("{}", value)});
+  };
+  bound("--rtol", options.rtol);
+  bound("--cos", options.cos);
+  bound("--maxabs", options.maxabs);
+  const fs::path& folder = request.folder;
 
   nlohmann::ordered_json report;
   try {
-    report = run_validator(*validator, folder, args);
+    report = validate_folder(config, request);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Unsupported || !options.allow_unvalidated) throw;
     if (config.json)

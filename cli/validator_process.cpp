@@ -8,8 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cli/command.h"
 #include "cli/output.h"
+#include "convert/conversion.h"
+#include "convert/tensor_writer.h"
 #include "core/error.h"
+#include "core/file_io.h"
 
 extern char** environ;
 
@@ -58,6 +62,38 @@ std::string run_and_capture(const std::vector<std::string>& argv, int* status) {
 
 std::string number(double value) { return fmt::format("{:.3g}", value); }
 
+// A folder under the system's temporary directory, removed with its contents at scope exit.
+class ScratchDir {
+ public:
+  ScratchDir() : path_(fs::temp_directory_path() / ("oclip-baseline-" + random_hex(12))) {
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// The same source converted in fp32 into `dir`, with the folder's own config standing in for
+// --model; returns the source's file name.
+std::string write_fp32_baseline(const Config& config, const fs::path& folder,
+                                const fs::path& source_path, const fs::path& dir) {
+  const convert::Checkpoint source = convert::read_checkpoint(source_path);
+  convert::ConvertOptions options;
+  options.folder_config =
+      nlohmann::ordered_json::parse(read_file(folder / "open_clip_config.json"));
+  const convert::Conversion conversion =
+      convert::plan_conversion(source, options, load_registry(config));
+  convert::write_folder(conversion, source, dir, {});
+  return source_path.filename().string();
+}
+
 }  // namespace
 
 std::optional<fs::path> find_validator(const Config& config) {
@@ -79,6 +115,37 @@ std::optional<fs::path> find_validator(const Config& config) {
 std::string validator_missing_message() {
   return "this oclip has no LibTorch validator (oclip-validate): install libtorch-dev and "
          "rebuild, or set OCLIP_VALIDATOR to its path";
+}
+
+Json validate_folder(const Config& config, const ValidationRequest& request) {
+  const std::optional<fs::path> validator = find_validator(config);
+  if (!validator) throw Error(ErrorKind::Unsupported, validator_missing_message());
+  std::vector<std::string> args = request.args;
+  if (!request.reference.empty())
+    args.insert(args.end(), {"--reference", request.reference.string()});
+  if (!request.source.empty()) args.insert(args.end(), {"--source", request.source.string()});
+
+  const fs::path weights = request.folder / "open_clip_model.safetensors";
+  convert::Metadata metadata;
+  if (fs::is_regular_file(weights)) metadata = convert::read_checkpoint(weights).metadata;
+  const std::string precision = convert::metadata_value(metadata, "oclip.precision");
+  std::optional<ScratchDir> scratch;
+  std::string baseline_problem;
+  if (precision == "fp16" || precision == "bf16") {
+    const convert::RecordedSource source =
+        convert::find_recorded_source(metadata, request.folder, request.source);
+    baseline_problem = source.problem;
+    if (!source.path.empty()) {
+      scratch.emplace();
+      const fs::path dir = scratch->path() / "fp32";
+      const std::string name = write_fp32_baseline(config, request.folder, source.path, dir);
+      args.insert(args.end(), {"--baseline", dir.string(), "--baseline-of", name});
+    }
+  }
+  Json report = run_validator(*validator, request.folder, args);
+  if (!baseline_problem.empty())
+    report["skipped"].push_back({{"kind", "fp32-baseline"}, {"reason", baseline_problem}});
+  return report;
 }
 
 Json run_validator(const fs::path& validator, const fs::path& folder,

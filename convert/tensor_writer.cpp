@@ -6,6 +6,8 @@
 #include "convert/cast.h"
 #include "convert/zip_writer.h"
 #include "core/error.h"
+#include "core/hash.h"
+#include "core/mapped_file.h"
 #include "core/output_file.h"
 #include "core/version.h"
 
@@ -198,6 +200,31 @@ Metadata source_metadata(const SourceRecord& record) {
           {"oclip.family", record.family},
           {"oclip.precision", record.precision},
           {"oclip.version", kVersion}};
+}
+
+std::string metadata_value(const Metadata& metadata, std::string_view key) {
+  for (const auto& [k, v] : metadata)
+    if (k == key) return v;
+  return "";
+}
+
+RecordedSource find_recorded_source(const Metadata& metadata, const std::filesystem::path& folder,
+                                    const std::filesystem::path& given) {
+  namespace fs = std::filesystem;
+  const std::string recorded = metadata_value(metadata, "oclip.source_file");
+  fs::path path = given;
+  if (path.empty() && !recorded.empty()) {
+    for (const fs::path& dir : {fs::absolute(folder).parent_path(), fs::current_path()})
+      if (fs::is_regular_file(dir / recorded)) path = dir / recorded;
+  }
+  if (path.empty())
+    return {{},
+            recorded.empty() ? "the weights record no source file"
+                             : "the source " + recorded + " is not at hand (pass --source FILE)"};
+  if (!fs::is_regular_file(path)) return {{}, "no such file: " + path.string()};
+  if (sha256_hex(MappedFile(path).bytes()) != metadata_value(metadata, "oclip.source_sha256"))
+    return {{}, path.string() + " is not the file this folder was converted from (sha256 differs)"};
+  return {path, ""};
 }
 
 void write_safetensors(const std::filesystem::path& path, std::vector<OutputTensor> tensors,

@@ -49,6 +49,19 @@ struct SourceRecord {
 // oclip.family, oclip.precision and oclip.version.
 Metadata source_metadata(const SourceRecord& record);
 
+// The value of `key` in a folder's metadata, or "".
+std::string metadata_value(const Metadata& metadata, std::string_view key);
+
+// The source file a folder's record names, when it is at hand: `given` when set, else the
+// recorded base name beside the folder or in the current directory. It must have the
+// recorded sha256; otherwise `path` is empty and `problem` says why.
+struct RecordedSource {
+  std::filesystem::path path;
+  std::string problem;
+};
+RecordedSource find_recorded_source(const Metadata& metadata, const std::filesystem::path& folder,
+                                    const std::filesystem::path& given);
+
 // A metadata value known only after the tensors are written (the source's sha256, hashed
 // meanwhile): `length` characters reserved in the header, filled in by `value` at the end.
 struct LateMetadata {

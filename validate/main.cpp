@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--reference", options.reference, "reference.npz with inputs and outputs");
   app.add_option("--source", options.source, "The TorchScript file the folder came from");
+  app.add_option("--baseline", options.baseline, "The fp32 conversion of the same source");
+  app.add_option("--baseline-of", options.baseline_of, "The source's name, for the report");
   app.add_option("--device", options.device, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   app.add_option("--threads", options.threads, "CPU threads (0: LibTorch's default)");

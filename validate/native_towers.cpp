@@ -82,8 +82,9 @@ Tensor modified_resnet(const VisionSpec& spec, int64_t embed_dim, Weights& w, co
   return linear(w, a + "c_proj.", o, embed_dim, c).select(1, 0);
 }
 
-Tensor encode_text_tower(const TextSpec& spec, int64_t embed_dim, Weights& w,
-                         const Tensor& tokens) {
+namespace {
+
+Tensor text_transformer(const TextSpec& spec, int64_t embed_dim, Weights& w, const Tensor& tokens) {
   const TransformerSpec& t = spec.transformer;
   const std::string& p = spec.prefix;
   const int64_t d = t.width, l = tokens.size(1);
@@ -127,6 +128,8 @@ Tensor encode_text_tower(const TextSpec& spec, int64_t embed_dim, Weights& w,
   return pooled;
 }
 
+}  // namespace
+
 Tensor encode_image(const ModelSpec& spec, Weights& w, const Tensor& image) {
   switch (spec.vision.kind) {
     case VisionKind::NativeVit:
@@ -146,7 +149,7 @@ Tensor encode_image(const ModelSpec& spec, Weights& w, const Tensor& image) {
 }
 
 Tensor encode_text(const ModelSpec& spec, Weights& w, const Tensor& tokens) {
-  return encode_text_tower(spec.text, spec.embed_dim, w, tokens);
+  return text_transformer(spec.text, spec.embed_dim, w, tokens);
 }
 
 }  // namespace oclip::validate

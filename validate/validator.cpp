@@ -6,10 +6,9 @@
 #include <cmath>
 #include <limits>
 
+#include "convert/tensor_writer.h"
 #include "core/error.h"
 #include "core/file_io.h"
-#include "core/hash.h"
-#include "core/mapped_file.h"
 #include "core/prng.h"
 #include "validate/model_spec.h"
 #include "validate/towers.h"
@@ -124,18 +123,12 @@ Tensor deterministic_text(const TextSpec& spec) {
 }
 
 std::string folder_precision(const LoadedWeights& loaded) {
-  for (const auto& [key, value] : loaded.metadata)
-    if (key == "oclip.precision") return value;
+  const std::string recorded = convert::metadata_value(loaded.metadata, "oclip.precision");
+  if (!recorded.empty()) return recorded;
   const std::map<std::string, int> counts = loaded.weights.dtype_counts();
   if (counts.count("bf16")) return "bf16";
   if (counts.count("f16")) return "fp16";
   return "fp32";
-}
-
-std::string metadata_value(const LoadedWeights& loaded, const std::string& key) {
-  for (const auto& [k, v] : loaded.metadata)
-    if (k == key) return v;
-  return "";
 }
 
 torch::Device choose_device(const std::string& wanted) {
@@ -255,7 +248,7 @@ Json run_validation(const ValidateOptions& options) {
 
   const bool structure_ok = w.complete();
   report["structure"] = {{"pass", structure_ok},
-                         {"tensors", w.names().size()},
+                         {"tensors", w.size()},
                          {"missing", w.missing()},
                          {"unexpected", w.unused()},
                          {"mismatched", w.mismatched()}};
@@ -279,31 +272,38 @@ Json run_validation(const ValidateOptions& options) {
                       {"pass", all_pass(towers) && all_pass(scalars)}});
   }
 
-  const std::string source_format = metadata_value(loaded, "oclip.source_format");
-  if (source_format == "torchscript") {
-    const std::string recorded = metadata_value(loaded, "oclip.source_file");
-    fs::path source = options.source;
-    if (source.empty()) {
-      for (const fs::path& dir : {options.folder.parent_path(), fs::current_path()})
-        if (fs::is_regular_file(dir / recorded)) source = dir / recorded;
-    }
-    std::string reason;
-    if (source.empty()) {
-      reason = fmt::format("the source program {} is not at hand (pass --source FILE)", recorded);
-    } else {
-      MappedFile mapped(source);
-      if (sha256_hex(mapped.bytes()) != metadata_value(loaded, "oclip.source_sha256"))
-        reason =
-            source.string() + " is not the file this folder was converted from (sha256 differs)";
-    }
+  if (!options.baseline.empty()) {
+    // The same source converted in fp32: only the precision differs (§9.2).
+    LoadedWeights baseline = load_folder_weights(options.baseline);
+    baseline.weights.to(device);
+    Tensor want_image = encode_image(spec, baseline.weights, image.to(device)).cpu();
+    Tensor want_text = encode_text(spec, baseline.weights, text.to(device)).cpu();
+    Json towers =
+        Json::array({compare_features("image", image_features, want_image, bounds, warnings),
+                     compare_features("text", text_features, want_text, bounds, warnings)});
+    Json scalars = Json::array();
+    for (const char* name : {"logit_scale", "logit_bias"})
+      if (baseline.weights.has(name))
+        scalars.push_back(compare_scalar(name, w, baseline.weights.raw(name)));
+    checks.push_back({{"kind", "fp32-baseline"},
+                      {"against", "the fp32 conversion of " + options.baseline_of},
+                      {"towers", towers},
+                      {"scalars", scalars},
+                      {"pass", all_pass(towers) && all_pass(scalars)}});
+  }
+
+  if (convert::metadata_value(loaded.metadata, "oclip.source_format") == "torchscript") {
+    const convert::RecordedSource source =
+        convert::find_recorded_source(loaded.metadata, options.folder, options.source);
+    std::string reason = source.problem;
     if (reason.empty()) {
       try {
-        const ProgramFeatures program = run_torchscript(source, image, text);
+        const ProgramFeatures program = run_torchscript(source.path, image, text);
         Json towers =
             Json::array({compare_features("image", image_features, program.image, bounds, warnings),
                          compare_features("text", text_features, program.text, bounds, warnings)});
         checks.push_back({{"kind", "torchscript"},
-                          {"against", source.filename().string()},
+                          {"against", source.path.filename().string()},
                           {"towers", towers},
                           {"pass", all_pass(towers)}});
       } catch (const Error& e) {

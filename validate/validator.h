@@ -16,6 +16,8 @@ struct ValidateOptions {
   std::filesystem::path folder;
   std::filesystem::path reference;  // reference.npz: inputs and expected outputs
   std::filesystem::path source;     // the TorchScript file the folder came from
+  std::filesystem::path baseline;   // the fp32 conversion of the same source
+  std::string baseline_of;          // that source's name, for the report
   std::string device = "auto";      // auto, cpu, cuda
   int threads = 0;                  // 0: LibTorch's default
   // Overrides of the bounds for the folder's precision (§9.2).

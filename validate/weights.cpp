@@ -131,12 +131,6 @@ void Weights::to(torch::Device device) {
   for (auto& [name, tensor] : tensors_) tensor = tensor.to(device);
 }
 
-std::vector<std::string> Weights::names() const {
-  std::vector<std::string> names;
-  for (const auto& [name, tensor] : tensors_) names.push_back(name);
-  return names;
-}
-
 LoadedWeights load_folder_weights(const fs::path& folder) {
   LoadedWeights loaded;
   for (const char* name : {"open_clip_model.safetensors", "open_clip_pytorch_model.bin"}) {

@@ -37,9 +37,8 @@ class Weights {
   std::map<std::string, int> dtype_counts() const;
   const std::string& dtype_of(const std::string& name) const { return dtypes_.at(name); }
   torch::Tensor raw(const std::string& name) const { return tensors_.at(name); }
-  void set(const std::string& name, torch::Tensor value) { tensors_[name] = std::move(value); }
   void to(torch::Device device);
-  std::vector<std::string> names() const;
+  size_t size() const { return tensors_.size(); }
 
  private:
   std::map<std::string, torch::Tensor> tensors_;

@@ -208,6 +208,40 @@ TEST(Validate, UnsupportedArchitectureExits10UnlessAllowed) {
   EXPECT_EQ(oclip({"validate", out.string(), "--allow-unvalidated"}).exit_code, 0);
 }
 
+TEST(Validate, LowPrecisionIsComparedWithTheFp32ConversionOfTheSameSource) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "fp16";
+  const std::string source = source_of("clip-tiny-native").string();
+  ASSERT_EQ(oclip({"convert", source, "-o", out.string(), "--precision", "fp16", "--no-validate"})
+                .exit_code,
+            0);
+  Json report = validate_json({out.string(), "--source", source}, 0);
+  EXPECT_EQ(report["precision"], "fp16");
+  EXPECT_EQ(report["tolerances"]["rel"], 1e-2);
+  const Json& check = report["checks"][0];
+  ASSERT_EQ(check["kind"], "fp32-baseline");
+  for (const Json& tower : check["towers"]) {
+    EXPECT_GT(tower["rel"].get<double>(), 0) << tower;  // fp16 weights do change the numbers
+    EXPECT_LE(tower["rel"].get<double>(), 1e-2) << tower;
+  }
+  EXPECT_TRUE(check["scalars"][0]["pass"]);
+  // No source at hand: the check is skipped, and the report says why.
+  report = validate_json({out.string()}, 0);
+  EXPECT_EQ(report["strength"], "weak");
+  EXPECT_EQ(report["skipped"][0]["kind"], "fp32-baseline");
+  // A perturbed weight fails even the wider bounds.
+  perturb(out / "open_clip_model.safetensors", "token_embedding.weight", 1e-2f);
+  report = validate_json({out.string(), "--source", source}, 9);
+  EXPECT_FALSE(report["checks"][0]["towers"][1]["pass"]);
+  // convert --precision bf16 validates against the baseline by itself.
+  ProcessResult r = oclip(
+      {"convert", "--json", source, "-o", (tmp.path() / "bf16").string(), "--precision", "bf16"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json converted = Json::parse(r.out);
+  EXPECT_EQ(converted["validation"]["checks"][0]["kind"], "fp32-baseline");
+  EXPECT_EQ(converted["validation"]["tolerances"]["rel"], 3e-2);
+}
+
 TEST(Convert, ValidatesAgainstTheTorchScriptSource) {
   TempDir tmp;
   ProcessResult r = oclip({"convert", "--json", source_of("openai-vit-tiny").string(), "-o",
