@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <vector>
 
 #include "core/config.h"
 #include "registry/registry.h"
@@ -20,6 +21,8 @@ Command add_pull_command(CLI::App& parent);
 Command add_inspect_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_validate_command(CLI::App& parent);
+std::vector<Command> add_auth_commands(CLI::App& parent);   // login, logout, whoami
+std::vector<Command> add_cache_commands(CLI::App& parent);  // cache ls, cache verify
 
 // The built-in registry plus --config-dir / OCLIP_MODEL_CONFIG_PATH folders.
 registry::Registry load_registry(const Config& config);

@@ -155,9 +155,11 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
     if (!c.value) continue;
     std::string token = trim_token(*c.value);
     if (token.empty()) continue;
+    if (c.source != "--token" && config.env_token_variable.empty())
+      config.env_token_variable = c.source;
+    if (!config.token.empty()) continue;
     config.token = token;
     config.token_source = c.source;
-    break;
   }
   if (config.token.empty()) {
     config.token = read_token_file(config.token_path);

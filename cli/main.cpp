@@ -9,14 +9,32 @@
 #include "cli/config.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "cli/validator_process.h"
 #include "core/version.h"
 
 namespace {
 
 using namespace oclip;
 
+// Version, commit, and whether the LibTorch validator was built and is where oclip looks.
+std::string version_text(const cli::GlobalFlags& flags) {
+  std::string text = std::string("oclip ") + kVersion;
+  if (*OCLIP_GIT_COMMIT) text += std::string(" (commit ") + OCLIP_GIT_COMMIT + ")";
+  const std::string torch = OCLIP_TORCH_BUILD;
+  Config config = cli::resolve_config(flags, cli::process_environment(), {});
+  std::optional<std::filesystem::path> validator = cli::find_validator(config);
+  text += "\nvalidator: ";
+  if (validator)
+    text += (torch == "none" ? "LibTorch" : torch) + " (" + validator->string() + ")";
+  else if (torch == "none")
+    text += "not built (no LibTorch when oclip was built)";
+  else
+    text += "built with " + torch + " but not found";
+  return text;
+}
+
 void add_global_flags(CLI::App& app, cli::GlobalFlags& flags) {
-  app.set_version_flag("--version", std::string("oclip ") + kVersion);
+  app.set_version_flag("--version", [&flags] { return version_text(flags); });
   app.add_flag("--json", flags.json, "Print results and errors as JSON on stdout");
   app.add_flag("-q,--quiet", flags.quiet, "Print only results and errors, no progress");
   app.add_flag("-v,--verbose", flags.verbose, "Say more (repeat for more)");
@@ -58,6 +76,8 @@ int main(int argc, char** argv) {
       cli::add_pull_command(app),        cli::add_inspect_command(app),
       cli::add_convert_command(app),     cli::add_validate_command(app),
   };
+  for (cli::Command& c : cli::add_auth_commands(app)) commands.push_back(c);
+  for (cli::Command& c : cli::add_cache_commands(app)) commands.push_back(c);
 
   try {
     app.parse(argc, argv);

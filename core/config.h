@@ -13,8 +13,9 @@ struct Config {
   std::filesystem::path hub_cache;                  // where models--org--name folders live
   std::filesystem::path token_path;                 // $HF_TOKEN_PATH or $HF_HOME/token
 
-  std::string token;         // empty: anonymous
-  std::string token_source;  // "--token", "HF_TOKEN", a file path: named in auth errors
+  std::string token;               // empty: anonymous
+  std::string token_source;        // "--token", "HF_TOKEN", a file path: named in auth errors
+  std::string env_token_variable;  // HF_TOKEN or HUGGING_FACE_HUB_TOKEN when one is set
 
   bool offline = false;                 // HF_HUB_OFFLINE: answer from the cache only
   bool disable_implicit_token = false;  // HF_HUB_DISABLE_IMPLICIT_TOKEN: no token on reads

@@ -1,6 +1,8 @@
 // core/file_io.h — whole-file reads and atomic writes.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -14,7 +16,9 @@ std::string random_hex(size_t length);
 std::string read_file(const std::filesystem::path& path);
 
 // Writes to a unique temporary name in the same folder, flushes, then renames onto `path`,
-// so readers see the old file or the new one, never a half-written one.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+// so readers see the old file or the new one, never a half-written one. `mode` (less the
+// umask) applies from the first byte: 0600 keeps a secret private throughout.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                       mode_t mode = 0644);
 
 }  // namespace oclip

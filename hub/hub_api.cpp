@@ -175,6 +175,33 @@ HttpResult HubApi::get_json(const std::string& url, const RepoRef& repo, const s
   }
 }
 
+nlohmann::json HubApi::whoami() {
+  if (config_.token.empty())
+    throw Error(ErrorKind::Auth, "not logged in").with_hint("run 'oclip login', or set HF_TOKEN");
+  const std::string url = config_.endpoint + "/api/whoami-v2";
+  // Strictly rate-limited on the Hub: one request, no retries.
+  HttpRequest request;
+  request.url = url;
+  request.send_token = true;
+  request.connect_timeout_s = config_.etag_timeout_s;
+  request.stall_timeout_s = config_.download_timeout_s;
+  const HttpResult result = http_.send(request);
+  if (!result.ok() || result.status != 200) {
+    if (result.ok() && result.status == 401)
+      throw Error(ErrorKind::Auth, "the Hub rejected the token from " + config_.token_source +
+                                       " (invalid or expired)")
+          .with_url(url)
+          .with_http_status(401)
+          .with_hint("create a token at " + config_.endpoint + "/settings/tokens");
+    throw error_for(result, url, RepoRef{}, "whoami");
+  }
+  try {
+    return nlohmann::json::parse(result.body);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(ErrorKind::Network, "the Hub's whoami answer is not JSON").with_url(url);
+  }
+}
+
 std::string HubApi::resolve_commit(const RepoRef& repo, const std::string& revision) {
   std::string url = config_.endpoint + "/api/" + repo.type + "s/" + repo.id + "/revision/" +
                     url_encode(revision, false);

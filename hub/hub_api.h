@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ class HubApi {
   // but not followed. Throws Error(NotFound) for a missing file, with the commit in context.
   FileMetadata file_metadata(const RepoRef& repo, const std::string& revision,
                              const std::string& path);
+
+  // GET /api/whoami-v2 with the configured token (always sent: it is what is asked about).
+  // Throws Error(Auth) naming the token's source when the Hub refuses it.
+  nlohmann::json whoami();
 
   // GET of a content URL, following redirects; the token goes to Hub hosts only. No retries:
   // the caller resumes. Returns the final result.

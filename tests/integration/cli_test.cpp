@@ -203,11 +203,19 @@ TEST(Cli, VersionAndHelp) {
   ProcessResult version = oclip({"--version"});
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("oclip ", 0), 0u);
+  EXPECT_NE(version.out.find("\nvalidator: "), std::string::npos) << version.out;
+  RunOptions missing;
+  missing.env["OCLIP_VALIDATOR"] = "/nonexistent/oclip-validate";
+  version = oclip({"--version"}, missing);
+  EXPECT_TRUE(version.out.find("but not found") != std::string::npos ||
+              version.out.find("not built") != std::string::npos)
+      << version.out;
   ProcessResult help = oclip({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("11  conflict"), std::string::npos);
   EXPECT_NE(help.out.find("Example: "), std::string::npos);
-  for (const char* command : {"list-models", "info", "pull"}) {
+  for (const char* command : {"list-models", "info", "pull", "inspect", "convert", "validate",
+                              "login", "logout", "whoami"}) {
     ProcessResult sub = oclip({command, "--help"});
     EXPECT_EQ(sub.exit_code, 0) << command;
     EXPECT_NE(sub.out.find("Example: oclip "), std::string::npos) << command;
