@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "core/clock.h"
 #include "hub/blob_lock.h"
+#include "hub/cache_prune.h"
 #include "hub/cache_scan.h"
 
 namespace oclip::cli {
@@ -168,6 +169,84 @@ int verify_cache(const Config& config, const std::string& wanted, bool apply_fix
   return 0;
 }
 
+// "30d", "12h", "90m", "45s", "2w" in seconds.
+int64_t parse_duration(const std::string& text) {
+  size_t used = 0;
+  long long n = -1;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+  }
+  const std::string unit = text.substr(used);
+  const int64_t scale = unit == "s"   ? 1
+                        : unit == "m" ? 60
+                        : unit == "h" ? 3600
+                        : unit == "d" ? 86400
+                        : unit == "w" ? 7 * 86400
+                                      : 0;
+  if (n < 0 || scale == 0)
+    throw Error(
+        ErrorKind::Usage,
+        "--older-than takes a number and a unit (s, m, h, d, w), like 30d; got '" + text + "'");
+  return n * scale;
+}
+
+int show_and_apply(const Config& config, const hub::RemovalPlan& plan, bool dry_run) {
+  if (!dry_run) hub::apply_removal(plan, config.hub_cache, config.lock_timeout_s, system_clock());
+  if (config.json) {
+    Json revisions = Json::array();
+    for (const auto& r : plan.revisions)
+      revisions.push_back({{"repo", r.repo}, {"commit", r.commit}, {"refs", r.refs}});
+    Json partials = Json::array();
+    for (const fs::path& p : plan.partials) partials.push_back(p.string());
+    print_json({{"dry_run", dry_run},
+                {"revisions", revisions},
+                {"partial_downloads", partials},
+                {"bytes_freed", plan.bytes}});
+    return 0;
+  }
+  const char* verb = dry_run ? "would remove" : "removed";
+  for (const auto& r : plan.revisions) {
+    std::string refs;
+    for (const std::string& ref : r.refs) refs += (refs.empty() ? " (" : ", ") + ref;
+    std::cout << fmt::format("{} {}@{}{}\n", verb, r.repo, r.commit.substr(0, 12),
+                             refs.empty() ? "" : refs + ")");
+  }
+  for (const fs::path& p : plan.partials) std::cout << verb << " " << p.string() << "\n";
+  std::cout << fmt::format("{} {} revisions and {} partial downloads, {} freed\n",
+                           dry_run ? "would free:" : "done:", plan.revisions.size(),
+                           plan.partials.size(), human_bytes(plan.bytes));
+  return 0;
+}
+
+int remove_from_cache(const Config& config, const std::string& target, bool dry_run) {
+  const size_t at = target.find('@');
+  const std::string wanted = target.substr(0, at);
+  std::optional<std::string> revision;
+  if (at != std::string::npos) revision = target.substr(at + 1);
+  const hub::CacheScan scan = hub::scan_cache(config.hub_cache);
+  for (const hub::CachedRepo& r : scan.repos)
+    if (r.id == wanted || repo_name(r) == wanted)
+      return show_and_apply(config, hub::plan_remove(r, revision), dry_run);
+  throw Error(ErrorKind::NotFound, wanted + " is not in the cache")
+      .with_hint("'oclip cache ls' shows what is there");
+}
+
+struct PruneFlags {
+  std::string older_than;
+  bool keep_latest = false;
+  bool dry_run = false;
+};
+
+int prune_cache(const Config& config, const PruneFlags& flags) {
+  hub::PruneOptions options;
+  if (!flags.older_than.empty()) options.older_than_s = parse_duration(flags.older_than);
+  options.keep_latest = flags.keep_latest;
+  options.now = std::time(nullptr);
+  const hub::CacheScan scan = hub::scan_cache(config.hub_cache);
+  return show_and_apply(config, hub::plan_prune(scan, config.hub_cache, options), flags.dry_run);
+}
+
 }  // namespace
 
 std::vector<Command> add_cache_commands(CLI::App& parent) {
@@ -188,10 +267,32 @@ std::vector<Command> add_cache_commands(CLI::App& parent) {
   verify->footer(
       "Exit 7 when damage is found and not fixed.\nExample: oclip cache verify "
       "laion/CLIP-ViT-B-32-laion2B-s34B-b79K --fix");
-  return {{ls, [](const Config& config) { return list_cache(config); }},
-          {verify, [repo, apply_fix](const Config& config) {
-             return verify_cache(config, *repo, *apply_fix);
-           }}};
+  auto target = std::make_shared<std::string>();
+  auto rm_dry_run = std::make_shared<bool>(false);
+  CLI::App* rm = cache->add_subcommand(
+      "rm", "Remove a repo, or one revision and the blobs no other revision uses");
+  rm->add_option("REPO", *target, "org/name, or org/name@REVISION (commit, short commit or ref)")
+      ->required();
+  rm->add_flag("--dry-run", *rm_dry_run, "Say what would go and how much it frees");
+  rm->footer("Example: oclip cache rm laion/CLIP-ViT-B-32-laion2B-s34B-b79K@refs/pr/3");
+
+  auto prune_flags = std::make_shared<PruneFlags>();
+  CLI::App* prune = cache->add_subcommand(
+      "prune", "Remove detached revisions and partial downloads nobody is writing");
+  prune->add_option("--older-than", prune_flags->older_than,
+                    "Also revisions not modified for this long (30d, 12h, 2w)");
+  prune->add_flag("--keep-latest", prune_flags->keep_latest, "Keep each repo's newest revision");
+  prune->add_flag("--dry-run", prune_flags->dry_run, "Say what would go and how much it frees");
+  prune->footer("Example: oclip cache prune --older-than 30d --keep-latest --dry-run");
+
+  return {
+      {ls, [](const Config& config) { return list_cache(config); }},
+      {rm, [target, rm_dry_run](
+               const Config& config) { return remove_from_cache(config, *target, *rm_dry_run); }},
+      {prune, [prune_flags](const Config& config) { return prune_cache(config, *prune_flags); }},
+      {verify, [repo, apply_fix](const Config& config) {
+         return verify_cache(config, *repo, *apply_fix);
+       }}};
 }
 
 }  // namespace oclip::cli

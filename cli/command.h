@@ -22,7 +22,13 @@ Command add_inspect_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_validate_command(CLI::App& parent);
 std::vector<Command> add_auth_commands(CLI::App& parent);   // login, logout, whoami
-std::vector<Command> add_cache_commands(CLI::App& parent);  // cache ls, cache verify
+std::vector<Command> add_cache_commands(CLI::App& parent);  // cache ls, verify, rm, prune
+Command add_completions_command(CLI::App& parent);
+
+// `oclip __complete WORDS...`: one candidate per line for the last word (":files" for file
+// names), from the definitions in `root`.
+int print_completions(const CLI::App& root, const Config& config,
+                      const std::vector<std::string>& words);
 
 // The built-in registry plus --config-dir / OCLIP_MODEL_CONFIG_PATH folders.
 registry::Registry load_registry(const Config& config);

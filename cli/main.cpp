@@ -78,6 +78,17 @@ int main(int argc, char** argv) {
   };
   for (cli::Command& c : cli::add_auth_commands(app)) commands.push_back(c);
   for (cli::Command& c : cli::add_cache_commands(app)) commands.push_back(c);
+  commands.push_back(cli::add_completions_command(app));
+
+  // Completion words are not a command line to parse: "--help" in them is just a word.
+  if (argc >= 2 && std::strcmp(argv[1], "__complete") == 0) {
+    try {
+      const Config config = cli::resolve_config({}, cli::process_environment(), {});
+      return cli::print_completions(app, config, std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const std::exception&) {
+      return 1;  // a shell asking for candidates gets none, not an error message
+    }
+  }
 
   try {
     app.parse(argc, argv);

@@ -125,11 +125,12 @@ CachedRepo scan_repo(const fs::path& dir, const std::string& type, const std::st
   }
   std::sort(repo.revisions.begin(), repo.revisions.end(),
             [](const CachedRevision& a, const CachedRevision& b) { return a.commit < b.commit; });
-  for (const auto& [commit, names] : refs) {
+  for (const auto& ref : refs) {
+    const std::string& commit = ref.first;
     const bool present = std::any_of(repo.revisions.begin(), repo.revisions.end(),
                                      [&](const CachedRevision& r) { return r.commit == commit; });
     if (!present)
-      for (const std::string& name : names)
+      for (const std::string& name : ref.second)
         repo.warnings.push_back("ref " + name + " names " + commit + ", which has no snapshot");
   }
   const fs::path blobs = dir / "blobs";

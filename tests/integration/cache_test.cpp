@@ -1,7 +1,11 @@
 // oclip cache ls / verify on a cache laid out by hand exactly as Python's huggingface_hub
 // writes it, and on one oclip pulled into from the local Hub.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -47,6 +51,7 @@ class Cache : public ::testing::Test {
                        repo_ / "snapshots" / kCommit1 / "open_clip_model.safetensors");
     write(cache() / "datasets--org--data" / "blobs" / oclip::git_blob_sha1_hex("a,b\n"), "a,b\n");
     fs::create_directories(cache() / "datasets--org--data" / "snapshots" / kCommit1);
+    write(cache() / "datasets--org--data" / "refs" / "main", kCommit1);
     fs::create_symlink("../../blobs/" + oclip::git_blob_sha1_hex("a,b\n"),
                        cache() / "datasets--org--data" / "snapshots" / kCommit1 / "data.csv");
     fs::create_directories(cache() / ".locks" / "models--laion--CLIP-tiny");
@@ -141,6 +146,61 @@ TEST_F(Cache, UnknownRepoAndMissingSubcommand) {
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("nobody/nothing is not in the cache"), std::string::npos) << r.err;
   EXPECT_EQ(oclip({"cache"}).exit_code, 2);
+}
+
+TEST_F(Cache, RemovingARevisionKeepsBlobsAnotherSnapshotUses) {
+  ProcessResult r = oclip({"cache", "rm", "laion/CLIP-tiny@main", "--dry-run", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["bytes_freed"], kWeights.size());  // the config blob is shared
+  EXPECT_TRUE(fs::exists(repo_ / "refs" / "main"));               // a dry run changes nothing
+
+  ASSERT_EQ(oclip({"cache", "rm", "laion/CLIP-tiny@main"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(repo_ / "refs" / "main"));
+  EXPECT_FALSE(fs::exists(repo_ / "snapshots" / kCommit1));
+  EXPECT_FALSE(fs::exists(repo_ / "blobs" / weights_blob_));
+  EXPECT_TRUE(fs::exists(repo_ / "blobs" / config_blob_));
+  EXPECT_TRUE(fs::exists(repo_ / "snapshots" / kCommit2 / "open_clip_config.json"));
+
+  r = oclip({"cache", "rm", "laion/CLIP-tiny@main"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("cached: 222222222222"), std::string::npos) << r.err;
+  // The last revision takes the whole folder with it.
+  ASSERT_EQ(oclip({"cache", "rm", "laion/CLIP-tiny@2222222"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(repo_));
+  EXPECT_EQ(oclip({"cache", "rm", "laion/CLIP-tiny"}).exit_code, 3);
+}
+
+TEST_F(Cache, PruneTakesDetachedRevisionsAndIdlePartials) {
+  // A download in progress holds its blob's lock: its partials stay.
+  const fs::path lock = cache() / ".locks" / "models--laion--CLIP-tiny" / (weights_blob_ + ".lock");
+  int fd = ::open(lock.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  Json j = Json::parse(oclip({"cache", "prune", "--json"}).out);
+  EXPECT_EQ(j["revisions"].size(), 1u);
+  EXPECT_EQ(j["revisions"][0]["commit"], kCommit2);
+  EXPECT_EQ(j["partial_downloads"].size(), 0u);
+  EXPECT_FALSE(fs::exists(repo_ / "snapshots" / kCommit2));
+  EXPECT_TRUE(fs::exists(repo_ / "blobs" / (weights_blob_ + ".3fa94c21.incomplete")));
+  ::close(fd);
+  // Once it is released they go; the referenced revision stays ready offline.
+  j = Json::parse(oclip({"cache", "prune", "--json"}).out);
+  EXPECT_EQ(j["partial_downloads"].size(), 2u);
+  EXPECT_EQ(j["bytes_freed"], 1200);
+  EXPECT_TRUE(Json::parse(oclip({"cache", "ls", "--json"}).out)["repos"][1]["offline_ready"]);
+}
+
+TEST_F(Cache, PruneOlderThanKeepsTheLatestWhenAsked) {
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(24 * 10);
+  for (const std::string& blob : {config_blob_, weights_blob_})
+    fs::last_write_time(repo_ / "blobs" / blob, old);
+  Json j = Json::parse(
+      oclip({"cache", "prune", "--older-than", "1d", "--keep-latest", "--dry-run", "--json"}).out);
+  EXPECT_EQ(j["revisions"].size(), 1u);  // one of the two old revisions is kept
+  ASSERT_EQ(oclip({"cache", "prune", "--older-than", "1d"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(repo_));
+  EXPECT_TRUE(fs::exists(cache() / "datasets--org--data"));  // recent: kept
+  EXPECT_EQ(oclip({"cache", "prune", "--older-than", "soon"}).exit_code, 2);
 }
 
 TEST(CachePulled, WhatOclipPullsIsReadyOfflineAndVerifies) {
