@@ -250,7 +250,7 @@ int prune_cache(const Config& config, const PruneFlags& flags) {
 }  // namespace
 
 std::vector<Command> add_cache_commands(CLI::App& parent) {
-  CLI::App* cache = parent.add_subcommand("cache", "Inspect and check the shared Hub cache");
+  CLI::App* cache = parent.add_subcommand("cache", "Inspect, check and clean the shared Hub cache");
   cache->require_subcommand(1);
   CLI::App* ls = cache->add_subcommand(
       "ls", "Repos, revisions, refs, sizes (blobs once), partial downloads, OpenCLIP readiness");

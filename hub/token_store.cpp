@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <sstream>
+#include <cctype>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -13,10 +13,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Python's str.strip(): every ASCII whitespace character, vertical tab and form feed included.
 std::string trim(const std::string& s) {
-  const size_t begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1);
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  size_t begin = 0, end = s.size();
+  while (begin < end && space(s[begin])) ++begin;
+  while (end > begin && space(s[end - 1])) --end;
+  return s.substr(begin, end - begin);
 }
 
 std::string read_if_exists(const fs::path& path) {
@@ -40,6 +43,40 @@ void ensure_private_dir(const fs::path& dir) {
 
 }  // namespace
 
+std::vector<TokenSection> parse_stored_tokens(std::string_view text, const std::string& label) {
+  std::vector<TokenSection> sections;
+  size_t start = 0;
+  int number = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string line(text.substr(start, end - start));
+    start = end + 1;
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string stripped = trim(line);
+    if (stripped.empty() || stripped[0] == '#' || stripped[0] == ';') continue;
+    if (stripped.front() == '[' && stripped.back() == ']') {
+      sections.push_back({stripped.substr(1, stripped.size() - 2), {}});
+      continue;
+    }
+    if ((line[0] == ' ' || line[0] == '\t') && !sections.empty() &&
+        !sections.back().entries.empty()) {
+      sections.back().entries.back().second += "\n" + stripped;
+      continue;
+    }
+    const size_t sep = stripped.find_first_of("=:");
+    if (sections.empty() || sep == std::string::npos || trim(stripped.substr(0, sep)).empty())
+      throw Error(ErrorKind::Format, label + ":" + std::to_string(number) + ": not an INI line")
+          .with_file(label);
+    std::string key = trim(stripped.substr(0, sep));
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    sections.back().entries.emplace_back(key, trim(stripped.substr(sep + 1)));
+  }
+  return sections;
+}
+
 TokenStore::TokenStore(fs::path token_path) : token_path_(std::move(token_path)) {}
 
 fs::path TokenStore::stored_tokens_path() const {
@@ -48,44 +85,15 @@ fs::path TokenStore::stored_tokens_path() const {
 
 std::string TokenStore::active_token() const { return trim(read_if_exists(token_path_)); }
 
-// Python's configparser format as huggingface_hub writes it: [section], `key = value` (or
-// `key: value`), comment lines starting with # or ;, indented continuation lines.
-std::vector<TokenStore::Section> TokenStore::read_sections() const {
-  std::vector<Section> sections;
-  std::istringstream in(read_if_exists(stored_tokens_path()));
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const std::string text = trim(line);
-    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
-    if (text.front() == '[' && text.back() == ']') {
-      sections.push_back({text.substr(1, text.size() - 2), {}});
-      continue;
-    }
-    if ((line[0] == ' ' || line[0] == '\t') && !sections.empty() &&
-        !sections.back().entries.empty()) {
-      sections.back().entries.back().second += "\n" + text;
-      continue;
-    }
-    const size_t sep = text.find_first_of("=:");
-    if (sections.empty() || sep == std::string::npos)
-      throw Error(ErrorKind::Format, stored_tokens_path().string() + ":" + std::to_string(number) +
-                                         ": not an INI line")
-          .with_file(stored_tokens_path().string());
-    std::string key = trim(text.substr(0, sep));
-    std::transform(key.begin(), key.end(), key.begin(), ::tolower);  // configparser's optionxform
-    sections.back().entries.emplace_back(key, trim(text.substr(sep + 1)));
-  }
-  return sections;
+std::vector<TokenSection> TokenStore::read_sections() const {
+  return parse_stored_tokens(read_if_exists(stored_tokens_path()), stored_tokens_path().string());
 }
 
-void TokenStore::write_sections(std::vector<Section> sections) const {
+void TokenStore::write_sections(std::vector<TokenSection> sections) const {
   std::sort(sections.begin(), sections.end(),
-            [](const Section& a, const Section& b) { return a.name < b.name; });
+            [](const TokenSection& a, const TokenSection& b) { return a.name < b.name; });
   std::string text;
-  for (const Section& section : sections) {
+  for (const TokenSection& section : sections) {
     text += "[" + section.name + "]\n";
     for (const auto& [key, value] : section.entries) {
       std::string shown = value;
@@ -100,8 +108,8 @@ void TokenStore::write_sections(std::vector<Section> sections) const {
 }
 
 void TokenStore::save_and_activate(const std::string& name, const std::string& token) {
-  std::vector<Section> sections = read_sections();
-  std::erase_if(sections, [&](const Section& s) { return s.name == name; });
+  std::vector<TokenSection> sections = read_sections();
+  std::erase_if(sections, [&](const TokenSection& s) { return s.name == name; });
   sections.push_back({name, {{"hf_token", token}}});
   write_sections(std::move(sections));
   ensure_private_dir(token_path_.parent_path());
@@ -109,9 +117,9 @@ void TokenStore::save_and_activate(const std::string& name, const std::string& t
 }
 
 bool TokenStore::remove(const std::string& name) {
-  std::vector<Section> sections = read_sections();
+  std::vector<TokenSection> sections = read_sections();
   auto it = std::find_if(sections.begin(), sections.end(),
-                         [&](const Section& s) { return s.name == name; });
+                         [&](const TokenSection& s) { return s.name == name; });
   if (it == sections.end()) return false;
   std::string token;
   for (const auto& [key, value] : it->entries)
@@ -129,14 +137,14 @@ void TokenStore::remove_all() {
 
 std::vector<std::string> TokenStore::names() const {
   std::vector<std::string> names;
-  for (const Section& s : read_sections()) names.push_back(s.name);
+  for (const TokenSection& s : read_sections()) names.push_back(s.name);
   return names;
 }
 
 std::optional<std::string> TokenStore::active_name() const {
   const std::string token = active_token();
   if (token.empty()) return std::nullopt;
-  for (const Section& s : read_sections())
+  for (const TokenSection& s : read_sections())
     for (const auto& [key, value] : s.entries)
       if (key == "hf_token" && value == token) return s.name;
   return std::nullopt;

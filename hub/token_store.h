@@ -6,10 +6,22 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace oclip::hub {
+
+// One [section] of stored_tokens, its `key = value` entries in file order.
+struct TokenSection {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> entries;
+};
+
+// Python configparser's syntax as huggingface_hub writes it: [section], `key = value` (or
+// `key: value`), comment lines starting with # or ;, indented continuation lines; keys lower
+// case. Throws Error(Format) naming `label` and the line.
+std::vector<TokenSection> parse_stored_tokens(std::string_view text, const std::string& label);
 
 class TokenStore {
  public:
@@ -31,12 +43,8 @@ class TokenStore {
   std::optional<std::string> active_name() const;
 
  private:
-  struct Section {
-    std::string name;
-    std::vector<std::pair<std::string, std::string>> entries;
-  };
-  std::vector<Section> read_sections() const;
-  void write_sections(std::vector<Section> sections) const;
+  std::vector<TokenSection> read_sections() const;
+  void write_sections(std::vector<TokenSection> sections) const;
   std::string active_token() const;
 
   std::filesystem::path token_path_;

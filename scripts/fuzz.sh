@@ -7,7 +7,8 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(repo_path_fuzz natural_sort_fuzz checkpoint_fuzz pickle_fuzz safetensors_fuzz npy_fuzz zip_fuzz)
+  targets=(repo_path_fuzz natural_sort_fuzz checkpoint_fuzz pickle_fuzz safetensors_fuzz npy_fuzz zip_fuzz
+           stored_tokens_fuzz)
 fi
 if [[ ! -f build-fuzz/build.ninja ]]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
