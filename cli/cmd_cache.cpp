@@ -20,10 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-std::string repo_name(const hub::CachedRepo& repo) {
-  return repo.type == "model" ? repo.id : repo.type + ":" + repo.id;
-}
-
 std::string ago(int64_t seconds_since_epoch) {
   if (seconds_since_epoch <= 0) return "-";
   const int64_t d = std::max<int64_t>(0, std::time(nullptr) - seconds_since_epoch);
@@ -87,12 +83,13 @@ int list_cache(const Config& config) {
     std::string refs;
     for (const hub::CachedRevision& rev : r.revisions)
       for (const std::string& ref : rev.refs) refs += (refs.empty() ? "" : ",") + ref;
-    rows.push_back({repo_name(r), human_bytes(r.size_on_disk), std::to_string(r.revisions.size()),
-                    refs, ago(r.last_accessed), ago(r.last_modified), open_clip_state(r)});
+    rows.push_back({r.display_name(), human_bytes(r.size_on_disk),
+                    std::to_string(r.revisions.size()), refs, ago(r.last_accessed),
+                    ago(r.last_modified), open_clip_state(r)});
     for (const hub::PartialDownload& p : r.partials)
       partials.push_back(
           fmt::format("  {}  {} ({})", human_bytes(p.size), p.path.string(), p.writer));
-    for (const std::string& w : r.warnings) warnings.push_back(repo_name(r) + ": " + w);
+    for (const std::string& w : r.warnings) warnings.push_back(r.display_name() + ": " + w);
   }
   std::cout << format_table(rows);
   std::cout << fmt::format("{} repos, {} on disk in {}\n", scan.repos.size(),
@@ -112,7 +109,8 @@ void fix(const Config& config, const hub::CachedRepo& repo, const hub::BlobProbl
     return;
   }
   const std::string blob = problem.path.filename().string();
-  const fs::path lock_path = config.hub_cache / ".locks" / repo.dir.filename() / (blob + ".lock");
+  const fs::path lock_path =
+      hub::blob_lock_path(config.hub_cache, repo.dir.filename().string(), blob);
   hub::BlobLock lock =
       hub::BlobLock::acquire(lock_path, config.lock_timeout_s, system_clock(),
                              [](const std::string& message) { std::cerr << message << "\n"; });
@@ -126,7 +124,7 @@ int verify_cache(const Config& config, const std::string& wanted, bool apply_fix
   const hub::CacheScan scan = hub::scan_cache(config.hub_cache);
   std::vector<const hub::CachedRepo*> repos;
   for (const hub::CachedRepo& r : scan.repos)
-    if (wanted.empty() || r.id == wanted || repo_name(r) == wanted) repos.push_back(&r);
+    if (wanted.empty() || r.id == wanted || r.display_name() == wanted) repos.push_back(&r);
   if (repos.empty())
     throw Error(ErrorKind::NotFound, wanted.empty()
                                          ? "the cache is empty: " + config.hub_cache.string()
@@ -138,7 +136,7 @@ int verify_cache(const Config& config, const std::string& wanted, bool apply_fix
   Json out = Json::array();
   bool unfixed_damage = false;
   for (const hub::CachedRepo* repo : repos) {
-    progress.start("verify " + repo_name(*repo), repo->size_on_disk);
+    progress.start("verify " + repo->display_name(), repo->size_on_disk);
     const std::vector<hub::BlobProblem> problems =
         hub::verify_repo(*repo, [&](uint64_t bytes) { progress.add(bytes); });
     progress.finish();
@@ -153,11 +151,12 @@ int verify_cache(const Config& config, const std::string& wanted, bool apply_fix
                         {"detail", p.detail},
                         {"fixed", fixed}});
       if (!config.json)
-        std::cout << fmt::format("{}  {}  {}: {}{}\n", repo_name(*repo), hub::problem_name(p.kind),
-                                 p.path.string(), p.detail, fixed ? " (removed)" : "");
+        std::cout << fmt::format("{}  {}  {}: {}{}\n", repo->display_name(),
+                                 hub::problem_name(p.kind), p.path.string(), p.detail,
+                                 fixed ? " (removed)" : "");
     }
-    out.push_back({{"repo", repo_name(*repo)}, {"problems", listed}});
-    if (!config.json && problems.empty()) std::cout << repo_name(*repo) << "  ok\n";
+    out.push_back({{"repo", repo->display_name()}, {"problems", listed}});
+    if (!config.json && problems.empty()) std::cout << repo->display_name() << "  ok\n";
   }
   if (config.json) print_json({{"repos", out}});
   if (unfixed_damage) {
@@ -226,7 +225,7 @@ int remove_from_cache(const Config& config, const std::string& target, bool dry_
   if (at != std::string::npos) revision = target.substr(at + 1);
   const hub::CacheScan scan = hub::scan_cache(config.hub_cache);
   for (const hub::CachedRepo& r : scan.repos)
-    if (r.id == wanted || repo_name(r) == wanted)
+    if (r.id == wanted || r.display_name() == wanted)
       return show_and_apply(config, hub::plan_remove(r, revision), dry_run);
   throw Error(ErrorKind::NotFound, wanted + " is not in the cache")
       .with_hint("'oclip cache ls' shows what is there");

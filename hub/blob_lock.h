@@ -11,6 +11,13 @@
 
 namespace oclip::hub {
 
+// `{cache}/.locks/{repo folder}/{etag}.lock`, where huggingface_hub locks a blob's download.
+inline std::filesystem::path blob_lock_path(const std::filesystem::path& cache_root,
+                                            const std::string& repo_folder,
+                                            const std::string& etag) {
+  return cache_root / ".locks" / repo_folder / (etag + ".lock");
+}
+
 class BlobLock {
  public:
   // Waits up to `timeout_s` for the lock (then Error(Conflict)), telling `waiting` once who

@@ -11,10 +11,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string display_name(const CachedRepo& repo) {
-  return repo.type == "model" ? repo.id : repo.type + ":" + repo.id;
-}
-
 std::set<std::string> blobs_of(const CachedRevision& revision) {
   std::set<std::string> blobs;
   for (const CachedFile& f : revision.files)
@@ -27,7 +23,7 @@ void add_revisions(RemovalPlan& plan, const CachedRepo& repo,
                    const std::set<std::string>& commits) {
   if (commits.empty()) return;
   for (const CachedRevision& r : repo.revisions)
-    if (commits.count(r.commit)) plan.revisions.push_back({display_name(repo), r.commit, r.refs});
+    if (commits.count(r.commit)) plan.revisions.push_back({repo.display_name(), r.commit, r.refs});
   if (commits.size() == repo.revisions.size()) {
     plan.paths.push_back(repo.dir);
     plan.bytes += repo.size_on_disk;
@@ -60,7 +56,7 @@ void add_revisions(RemovalPlan& plan, const CachedRepo& repo,
 }
 
 fs::path lock_for(const fs::path& cache_root, const fs::path& repo_dir, const std::string& blob) {
-  return cache_root / ".locks" / repo_dir.filename() / (blob + ".lock");
+  return blob_lock_path(cache_root, repo_dir.filename().string(), blob);
 }
 
 // The etag a partial download belongs to: its name up to the first '.'.
@@ -106,7 +102,7 @@ RemovalPlan plan_remove(const CachedRepo& repo, const std::optional<std::string>
         if (!r.refs.empty()) known += ")";
       }
       throw Error(ErrorKind::NotFound, (commits.empty() ? "no revision " : "ambiguous revision ") +
-                                           *revision + " of " + display_name(repo) +
+                                           *revision + " of " + repo.display_name() +
                                            " in the cache")
           .with_hint("cached:" + known);
     }

@@ -168,6 +168,8 @@ std::string digest_of(const fs::path& path, DigestStream::Kind kind,
 
 }  // namespace
 
+std::string CachedRepo::display_name() const { return type == "model" ? id : type + ":" + id; }
+
 bool CachedRepo::open_clip() const {
   return std::any_of(revisions.begin(), revisions.end(),
                      [](const CachedRevision& r) { return r.open_clip; });

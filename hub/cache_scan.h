@@ -46,6 +46,7 @@ struct CachedRepo {
   std::vector<PartialDownload> partials;
   std::vector<std::string> warnings;  // what huggingface_hub's scanner would call corrupted
 
+  std::string display_name() const;  // "org/name", "dataset:org/name"
   bool open_clip() const;
   bool offline_ready() const;  // the revision refs/main names is ready (or the only one)
 };

@@ -331,9 +331,9 @@ PullResult pull_repo(const Config& config, HubApi& api, const HttpClient& http,
     if (options.force || !std::filesystem::exists(cache.blob(repo, file.etag()))) {
       std::optional<BlobLock> lock;
       if (config.use_locks) {
-        lock.emplace(BlobLock::acquire(
-            cache.root() / ".locks" / repo_folder_name(repo) / (file.etag() + ".lock"),
-            config.lock_timeout_s, system_clock(), events.waiting));
+        lock.emplace(
+            BlobLock::acquire(blob_lock_path(cache.root(), repo_folder_name(repo), file.etag()),
+                              config.lock_timeout_s, system_clock(), events.waiting));
       }
       // Another process may have finished it while we waited.
       if (options.force || !std::filesystem::exists(cache.blob(repo, file.etag()))) {
