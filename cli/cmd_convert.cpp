@@ -5,12 +5,14 @@
 #include <iostream>
 #include <memory>
 
+#include "card/card.h"
 #include "cli/command.h"
 #include "cli/output.h"
 #include "cli/validator_process.h"
 #include "convert/conversion.h"
 #include "core/file_io.h"
 #include "hub/cache.h"
+#include "hub/pull.h"
 
 namespace oclip::cli {
 namespace {
@@ -33,21 +35,9 @@ struct Options {
   std::string tokenizer_dir;
 };
 
-// The tokenizer files open-clip.md lists, as a local-dir: load needs them.
-constexpr const char* kTokenizerFiles[] = {"tokenizer.json",
-                                           "tokenizer_config.json",
-                                           "special_tokens_map.json",
-                                           "vocab.json",
-                                           "merges.txt",
-                                           "vocab.txt",
-                                           "spiece.model",
-                                           "sentencepiece.bpe.model",
-                                           "tokenizer.model",
-                                           "added_tokens.json"};
-
 std::vector<fs::path> tokenizer_files_in(const fs::path& dir) {
   std::vector<fs::path> found;
-  for (const char* name : kTokenizerFiles) {
+  for (const std::string& name : hub::tokenizer_file_names()) {
     if (fs::is_regular_file(dir / name)) found.push_back(dir / name);
   }
   return found;
@@ -170,10 +160,17 @@ int convert_command(const Config& config, Options options) {
                         "'s; run 'oclip pull hf-hub:" + repo +
                         " --all' and convert again, or pass --tokenizer-dir");
   }
+  if (options.license.empty()) {
+    notices.push_back("no README.md: pass --license to describe the model's terms");
+  } else {
+    card::CardInput card;
+    card.model_name = fs::path(options.output).lexically_normal().filename().string();
+    if (card.model_name.empty()) card.model_name = c.model_name;
+    card.config = Json::parse(convert::config_json(c));
+    card.license = options.license;
+    folder.readme = card::render_readme(card);
+  }
   convert::write_folder(c, source, options.output, folder);
-  notices.push_back(options.license.empty()
-                        ? "no README.md: pass --license to describe the model's terms"
-                        : "no README.md yet: model cards come with the card command");
   const Json validation = validate_converted(config, options, notices);
 
   if (config.json) {
@@ -238,7 +235,7 @@ Command add_convert_command(CLI::App& parent) {
   app->add_option("--reference", options->reference,
                   "reference.npz to validate against (inputs and expected outputs)");
   app->add_option("--license", options->license,
-                  "License of the weights (for the model card, which convert does not write yet)");
+                  "License id of the weights: with it, README.md (the model card) is written too");
   app->add_option("--tokenizer-dir", options->tokenizer_dir,
                   "Folder with the tokenizer files to include");
   app->footer("Example: oclip convert mobileclip_s2.pt -o out/MobileCLIP-S2 --bin");

@@ -21,6 +21,8 @@ Command add_pull_command(CLI::App& parent);
 Command add_inspect_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_validate_command(CLI::App& parent);
+Command add_push_command(CLI::App& parent);
+Command add_card_command(CLI::App& parent);
 std::vector<Command> add_auth_commands(CLI::App& parent);   // login, logout, whoami
 std::vector<Command> add_cache_commands(CLI::App& parent);  // cache ls, verify, rm, prune
 Command add_completions_command(CLI::App& parent);

@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
       cli::add_list_models_command(app), cli::add_info_command(app),
       cli::add_pull_command(app),        cli::add_inspect_command(app),
       cli::add_convert_command(app),     cli::add_validate_command(app),
+      cli::add_push_command(app),        cli::add_card_command(app),
   };
   for (cli::Command& c : cli::add_auth_commands(app)) commands.push_back(c);
   for (cli::Command& c : cli::add_cache_commands(app)) commands.push_back(c);

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/exit_codes.h"
+#include "core/file_io.h"
 
 namespace oclip::cli {
 
@@ -57,6 +59,18 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 
 std::string bold(const Config& config, const std::string& text) {
   return config.color ? "\x1b[1m" + text + "\x1b[0m" : text;
+}
+
+nlohmann::ordered_json read_json_file(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw Error(ErrorKind::NotFound, what + " not found: " + path);
+  }
+  auto value = nlohmann::ordered_json::parse(read_file(path), nullptr, false);
+  if (value.is_discarded()) {
+    throw Error(ErrorKind::Format, what + " is not valid JSON").with_file(path);
+  }
+  return value;
 }
 
 }  // namespace oclip::cli

@@ -26,4 +26,8 @@ std::string shape_text(const std::vector<int64_t>& shape);
 
 std::string bold(const Config& config, const std::string& text);
 
+// A JSON file the user named (`what` says which, for messages): Error(NotFound) when missing,
+// Error(Format) when it is not JSON.
+nlohmann::ordered_json read_json_file(const std::string& path, const std::string& what);
+
 }  // namespace oclip::cli

@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/scratch_dir.h"
 #include "convert/conversion.h"
 #include "convert/tensor_writer.h"
 #include "core/error.h"
@@ -61,24 +62,6 @@ std::string run_and_capture(const std::vector<std::string>& argv, int* status) {
 }
 
 std::string number(double value) { return fmt::format("{:.3g}", value); }
-
-// A folder under the system's temporary directory, removed with its contents at scope exit.
-class ScratchDir {
- public:
-  ScratchDir() : path_(fs::temp_directory_path() / ("oclip-baseline-" + random_hex(12))) {
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // The same source converted in fp32 into `dir`, with the folder's own config standing in for
 // --model; returns the source's file name.
@@ -136,7 +119,7 @@ Json validate_folder(const Config& config, const ValidationRequest& request) {
         convert::find_recorded_source(metadata, request.folder, request.source);
     baseline_problem = source.problem;
     if (!source.path.empty()) {
-      scratch.emplace();
+      scratch.emplace("oclip-baseline-");
       const fs::path dir = scratch->path() / "fp32";
       const std::string name = write_fp32_baseline(config, request.folder, source.path, dir);
       args.insert(args.end(), {"--baseline", dir.string(), "--baseline-of", name});

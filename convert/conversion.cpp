@@ -250,6 +250,7 @@ void write_folder(const Conversion& c, const Checkpoint& source, const fs::path&
                     hash_meanwhile ? &late : nullptr);
   if (options.write_bin) write_torch_bin(temp / "open_clip_pytorch_model.bin", outputs);
   write_file_atomic(temp / "open_clip_config.json", config_json(c));
+  if (!options.readme.empty()) write_file_atomic(temp / "README.md", options.readme);
   for (const fs::path& file : options.extra_files) {
     fs::copy_file(file, temp / file.filename(), ec);
     if (ec)

@@ -57,6 +57,7 @@ struct FolderOptions {
   bool force = false;         // replace an existing non-empty folder
   std::string source_sha256;  // hashed from the mapped source while writing when empty
   std::vector<std::filesystem::path> extra_files;  // copied in as they are (tokenizer files)
+  std::string readme;                              // README.md's text; empty: none
 };
 
 // Writes open_clip_model.safetensors (+ .bin) and open_clip_config.json into a temporary

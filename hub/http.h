@@ -21,11 +21,14 @@ struct CaseInsensitiveLess {
 using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, HEAD, POST
+  std::string method = "GET";  // GET, HEAD, POST, PUT
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   bool send_token = false;           // add "Authorization: Bearer …" when there is a token
   std::string body;                  // POST only
+  // PUT only: the bytes to send, not copied (a window of a mapped file); must outlive send().
+  std::string_view upload;
+  std::function<void(uint64_t bytes_sent)> upload_progress;  // running total of this request
   std::optional<uint64_t> range_start;
   double connect_timeout_s = 10;
   double stall_timeout_s = 10;  // abort when no byte arrives for this long

@@ -175,6 +175,24 @@ HttpResult HubApi::get_json(const std::string& url, const RepoRef& repo, const s
   }
 }
 
+HttpResult HubApi::send(HttpRequest request, Retry retry) {
+  // Writes always carry the token; HF_HUB_DISABLE_IMPLICIT_TOKEN concerns reads only.
+  bool read = request.method == "GET" || request.method == "HEAD";
+  request.send_token =
+      request.send_token && (read ? send_token_to(request.url) : is_hub_url(request.url));
+  request.connect_timeout_s = config_.etag_timeout_s;
+  request.stall_timeout_s = std::max(request.stall_timeout_s, config_.download_timeout_s);
+  for (int attempt = 0;; ++attempt) {
+    HttpResult result = http_.send(request);
+    bool again = retry == Retry::Idempotent ? is_retryable(result)
+                 : retry == Retry::RateLimits
+                     ? result.ok() && (result.status == 429 || result.status == 503)
+                     : false;
+    if (!again || attempt >= config_.max_retries) return result;
+    backoff(attempt, result);
+  }
+}
+
 nlohmann::json HubApi::whoami() {
   if (config_.token.empty())
     throw Error(ErrorKind::Auth, "not logged in").with_hint("run 'oclip login', or set HF_TOKEN");

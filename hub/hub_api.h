@@ -54,6 +54,17 @@ class HubApi {
   // the caller resumes. Returns the final result.
   HttpResult fetch(const std::string& url, uint64_t range_start, const BodySink& sink);
 
+  // Which answers a request may be repeated after (hub-protocol 7.5).
+  enum class Retry {
+    Idempotent,  // 408, 429, 5xx, network errors
+    RateLimits,  // 429 and 503 only: a commit that carries parentCommit
+    Never,
+  };
+  // One request, retried per `retry`, redirects not followed; the last result, whatever its
+  // status. The token goes only where the request asks for it and the host is the Hub's. The
+  // stall limit is the request's or HF_HUB_DOWNLOAD_TIMEOUT, whichever is longer.
+  HttpResult send(HttpRequest request, Retry retry);
+
   // Waits before retry number `attempt` (0-based) after `result`, as huggingface_hub does.
   void backoff(int attempt, const HttpResult& result);
   bool is_retryable(const HttpResult& result) const;

@@ -129,6 +129,20 @@ std::vector<std::string> weight_candidates(const std::string& weight_file) {
   return {weight_file};
 }
 
+const std::vector<std::string>& tokenizer_file_names() {
+  static const std::vector<std::string> names = {"tokenizer_config.json",
+                                                 "tokenizer.json",
+                                                 "special_tokens_map.json",
+                                                 "added_tokens.json",
+                                                 "vocab.json",
+                                                 "merges.txt",
+                                                 "vocab.txt",
+                                                 "spiece.model",
+                                                 "sentencepiece.bpe.model",
+                                                 "tokenizer.model"};
+  return names;
+}
+
 bool path_selected(const std::string& path, const std::vector<std::string>& include,
                    const std::vector<std::string>& exclude) {
   bool included =
@@ -181,18 +195,6 @@ std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
 
 namespace {
 
-// The files AutoTokenizer may read; a repo has some of them.
-const std::vector<std::string> kTokenizerFiles = {"tokenizer_config.json",
-                                                  "tokenizer.json",
-                                                  "special_tokens_map.json",
-                                                  "added_tokens.json",
-                                                  "vocab.json",
-                                                  "merges.txt",
-                                                  "vocab.txt",
-                                                  "spiece.model",
-                                                  "sentencepiece.bpe.model",
-                                                  "tokenizer.model"};
-
 struct Dependency {
   std::string repo_id;
   std::vector<std::string> files;
@@ -217,7 +219,7 @@ std::vector<Dependency> dependencies_of(const std::filesystem::path& config_file
   };
   std::string tokenizer = name_of("hf_tokenizer_name");
   std::string text_model = name_of("hf_model_name");
-  if (!tokenizer.empty()) out.push_back({tokenizer, kTokenizerFiles, true});
+  if (!tokenizer.empty()) out.push_back({tokenizer, tokenizer_file_names(), true});
   if (!text_model.empty()) {
     if (text_model == tokenizer) {
       out.back().files.push_back("config.json");

@@ -52,6 +52,9 @@ struct PullResult {
 // The weight files open_clip tries, in order: the safetensors form first (open-clip.md §1.4).
 std::vector<std::string> weight_candidates(const std::string& weight_file);
 
+// The files AutoTokenizer may read from a tokenizer repo (open-clip.md §4.4); a repo has some.
+const std::vector<std::string>& tokenizer_file_names();
+
 // huggingface_hub's filter_repo_objects: fnmatch, '*' crosses '/', a pattern ending in '/'
 // matches everything below it.
 bool path_selected(const std::string& path, const std::vector<std::string>& include,

@@ -19,7 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-build/local-hub --repo "laion/CLIP-tiny-native=$model" --port-file "$work/ports.json" >/dev/null &
+build/local-hub --repo "laion/CLIP-tiny-native=$model" --user hf_demo_token=demo \
+  --multipart-threshold 500000 --chunk-size 400000 --port-file "$work/ports.json" >/dev/null &
 hub_pid=$!
 for _ in $(seq 200); do [[ -s "$work/ports.json" ]] && break; sleep 0.02; done
 api_port=$(sed -E 's/.*"api":([0-9]+).*/\1/' "$work/ports.json")
@@ -41,7 +42,7 @@ snapshot=$(echo "$HF_HOME/hub/models--laion--CLIP-tiny-native/snapshots/"*/)
 step build/oclip inspect --summary "$snapshot"
 openai=../shared/golden/cases/openai-vit-tiny/source/openai-vit-tiny.pt
 step build/oclip convert "$openai" --dry-run
-step build/oclip convert "$openai" -o "$work/openai-vit-tiny" --bin
+step build/oclip convert "$openai" -o "$work/openai-vit-tiny" --bin --license mit
 step ls -l "$work/openai-vit-tiny"
 step build/oclip inspect --summary "$work/openai-vit-tiny/open_clip_model.safetensors"
 
@@ -49,3 +50,11 @@ step build/oclip inspect --summary "$work/openai-vit-tiny/open_clip_model.safete
 cases=../shared/golden/cases
 step build/oclip validate "$work/openai-vit-tiny" --reference "$cases/openai-vit-tiny/reference.npz" --source "$openai"
 step build/oclip validate hf-hub:laion/CLIP-tiny-native --reference "$cases/clip-tiny-native/reference.npz"
+
+# The converted folder, pushed in one commit (weights in multipart LFS parts) and read back.
+step build/oclip card --check "$work/openai-vit-tiny"
+step build/oclip push "$work/openai-vit-tiny" --repo-id demo/openai-vit-tiny --token hf_demo_token
+step build/oclip push "$work/openai-vit-tiny" --repo-id demo/openai-vit-tiny --token hf_demo_token
+step build/oclip pull hf-hub:demo/openai-vit-tiny --all
+pulled=$(echo "$HF_HOME/hub/models--demo--openai-vit-tiny/snapshots/"*/)
+step diff -r -x .gitattributes "$work/openai-vit-tiny" "$pulled"

@@ -9,7 +9,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config git ca-certificates python3
           libtorch-dev libopenblas0-pthread
           libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
-          clang clang-format libclang-rt-14-dev scdoc curl python3-torch python3-numpy zsh fish groff-base)
+          clang clang-format libclang-rt-14-dev scdoc curl python3-torch python3-numpy python3-yaml
+          libyaml-cpp-dev zsh fish groff-base)
 if [[ "${1:-}" == "bench" ]]; then
   packages+=(hyperfine aria2 time)
 fi

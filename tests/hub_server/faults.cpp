@@ -34,6 +34,8 @@ Fault parse_fault(const std::string& spec) {
         fault.kind = FaultKind::Corrupt;
       else if (key == "ignore-range")
         fault.kind = FaultKind::IgnoreRange;
+      else if (key == "race")
+        fault.kind = FaultKind::Race;
       else if (key == "throttle")
         fault.kind = FaultKind::Throttle, fault.value = number();
       else

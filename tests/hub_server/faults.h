@@ -9,7 +9,7 @@
 
 namespace local_hub {
 
-enum class FaultKind { Drop, Status, Stall, Corrupt, IgnoreRange, Throttle };
+enum class FaultKind { Drop, Status, Stall, Corrupt, IgnoreRange, Throttle, Race };
 
 struct Fault {
   FaultKind kind = FaultKind::Drop;
@@ -22,7 +22,9 @@ struct Fault {
 };
 
 // "KIND[=VALUE][,path=GLOB][,site=api|cdn][,method=GET][,times=N][,retry-after=S]"
-// KIND: drop=BYTES, status=CODE, stall=MS, corrupt, ignore-range, throttle=KIBPS.
+// KIND: drop=BYTES, status=CODE, stall=MS, corrupt, ignore-range, throttle=KIBPS, and race
+// (another writer commits to the branch just before this commit request is handled).
+// A drop on an upload (PUT) hangs up without answering.
 Fault parse_fault(const std::string& spec);
 
 class FaultPlan {

@@ -95,6 +95,26 @@ bool read_chunked(int fd, std::string& buffer, std::string& body,
   }
 }
 
+// A body of known length: what the head's read already holds, then straight into `body`,
+// so that large uploads are not copied through the line buffer.
+bool read_body(int fd, std::string& buffer, size_t size, std::string& body,
+               const std::atomic<bool>& stopping) {
+  size_t have = std::min(size, buffer.size());
+  body.assign(buffer, 0, have);
+  buffer.erase(0, have);
+  body.resize(size);
+  while (have < size) {
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, kIdleTimeoutMs);
+    if (ready <= 0 || stopping) return false;
+    ssize_t n = ::recv(fd, body.data() + have, size - have, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    have += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 }  // namespace
 
 bool CaseLess::operator()(const std::string& a, const std::string& b) const {
@@ -305,13 +325,15 @@ void HttpServer::serve_connection(int fd) {
       if (!read_chunked(fd, buffer, request.body, stopping_)) return;
     } else if (std::string length = request.header("Content-Length"); !length.empty()) {
       size_t size = std::strtoull(length.c_str(), nullptr, 10);
-      if (size > kMaxBody || !fill(fd, buffer, size, stopping_)) return;
-      request.body = buffer.substr(0, size);
-      buffer.erase(0, size);
+      if (size > kMaxBody || !read_body(fd, buffer, size, request.body, stopping_)) return;
     }
 
     Response response = handler_(request);
     uint64_t sent = 0;
+    if (response.delivery.hang_up) {
+      if (logger_) logger_(request, response, sent);
+      return;
+    }
     bool keep = write_response(fd, request, response, sent);
     if (logger_) logger_(request, response, sent);
     bool close_requested = lower(request.header("Connection")) == "close" || version == "HTTP/1.0";

@@ -43,6 +43,7 @@ struct Delivery {
   int64_t drop_after = -1;  // close the connection after this many body bytes
   int stall_ms = 0;         // pause before the first body byte
   int64_t throttle_bytes_per_s = 0;
+  bool hang_up = false;  // close the connection without answering (a dropped upload)
 };
 
 struct Response {

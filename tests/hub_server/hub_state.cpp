@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 
 #include "core/file_io.h"
@@ -20,9 +21,7 @@ constexpr const char* kLfsPatterns[] = {
 
 std::string default_gitattributes() {
   std::string text;
-  for (const char* pattern : kLfsPatterns) {
-    text += std::string(pattern) + " filter=lfs diff=lfs merge=lfs -text\n";
-  }
+  for (const char* pattern : kLfsPatterns) text += lfs_attribute_line(pattern);
   return text;
 }
 
@@ -87,19 +86,9 @@ std::string tree_id(const std::map<std::string, RepoFile>& files, const std::str
 }
 
 RepoFile make_file(const std::string& path, std::string bytes, uint64_t lfs_threshold) {
-  RepoFile file;
-  file.path = path;
-  file.sha256 = oclip::sha256_hex(bytes);
-  file.lfs = is_lfs_path(path, bytes.size(), lfs_threshold);
-  if (file.lfs) {
-    file.pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + file.sha256 +
-                   "\nsize " + std::to_string(bytes.size()) + "\n";
-    file.blob_id = oclip::git_blob_sha1_hex(file.pointer);
-  } else {
-    file.blob_id = oclip::git_blob_sha1_hex(bytes);
-  }
-  file.content = std::make_shared<const std::string>(std::move(bytes));
-  return file;
+  if (!is_lfs_path(path, bytes.size(), lfs_threshold)) return make_regular_file(path, bytes);
+  std::string sha256 = oclip::sha256_hex(bytes);
+  return make_lfs_file(path, std::make_shared<const std::string>(std::move(bytes)), sha256);
 }
 
 std::map<std::string, RepoFile> read_folder(const std::filesystem::path& dir, uint64_t threshold) {
@@ -117,6 +106,50 @@ std::map<std::string, RepoFile> read_folder(const std::filesystem::path& dir, ui
 }
 
 }  // namespace
+
+RepoFile make_regular_file(const std::string& path, std::string bytes) {
+  RepoFile file;
+  file.path = path;
+  file.sha256 = oclip::sha256_hex(bytes);
+  file.blob_id = oclip::git_blob_sha1_hex(bytes);
+  file.content = std::make_shared<const std::string>(std::move(bytes));
+  return file;
+}
+
+RepoFile make_lfs_file(const std::string& path, std::shared_ptr<const std::string> content,
+                       const std::string& sha256) {
+  RepoFile file;
+  file.path = path;
+  file.lfs = true;
+  file.sha256 = sha256;
+  file.pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + sha256 + "\nsize " +
+                 std::to_string(content->size()) + "\n";
+  file.blob_id = oclip::git_blob_sha1_hex(file.pointer);
+  file.content = std::move(content);
+  return file;
+}
+
+std::string lfs_attribute_line(const std::string& pattern) {
+  return pattern + " filter=lfs diff=lfs merge=lfs -text\n";
+}
+
+bool lfs_by_attributes(const std::string& gitattributes, const std::string& path) {
+  std::string base = path.substr(path.rfind('/') + 1);
+  std::stringstream lines(gitattributes);
+  for (std::string line; std::getline(lines, line);) {
+    std::stringstream words(line);
+    std::string pattern, attribute;
+    words >> pattern;
+    if (pattern.empty() || pattern[0] == '#') continue;
+    bool lfs = false;
+    while (words >> attribute) lfs |= attribute == "filter=lfs";
+    if (!lfs) continue;
+    // Git matches a pattern without '/' against the base name, one with '/' against the path.
+    const std::string& subject = pattern.find('/') == std::string::npos ? base : path;
+    if (::fnmatch(pattern.c_str(), subject.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
 
 bool is_lfs_path(const std::string& path, uint64_t size, uint64_t lfs_threshold) {
   if (size >= lfs_threshold) return true;
@@ -139,8 +172,8 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-void HubState::commit(Repo& repo, const std::string& branch, const std::string& title,
-                      std::map<std::string, RepoFile> files) {
+const Commit& HubState::commit(Repo& repo, const std::string& branch, const std::string& title,
+                               std::map<std::string, RepoFile> files) {
   Commit c;
   auto parent = repo.branches.find(branch);
   if (parent == repo.branches.end()) parent = repo.branches.find("main");
@@ -162,20 +195,28 @@ void HubState::commit(Repo& repo, const std::string& branch, const std::string& 
     file.last_commit = unchanged ? previous->files.at(path).last_commit : c.id;
   }
   repo.branches[branch] = c.id;
-  repo.commits[c.id] = std::move(c);
+  std::string id = c.id;
+  repo.commits[id] = std::move(c);
+  return repo.commits.at(id);
 }
 
-void HubState::add_repo(const std::string& id, const std::filesystem::path& dir) {
+Repo& HubState::create_repo(const std::string& id, bool is_private) {
   if (repos_.count(id)) throw std::runtime_error("repo added twice: " + id);
   Repo& repo = repos_[id];
   repo.id = id;
+  repo.is_private = is_private;
   repo.object_id = oclip::sha1_hex("repo:" + id).substr(0, 24);
   repo.created_at = iso_date(clock_);
   std::map<std::string, RepoFile> initial;
-  initial[".gitattributes"] = make_file(".gitattributes", default_gitattributes(), lfs_threshold);
+  initial[".gitattributes"] = make_regular_file(".gitattributes", default_gitattributes());
   commit(repo, "main", "initial commit", initial);
+  return repo;
+}
+
+void HubState::add_repo(const std::string& id, const std::filesystem::path& dir) {
+  Repo& repo = create_repo(id, false);
   std::map<std::string, RepoFile> files = read_folder(dir, lfs_threshold);
-  files.emplace(".gitattributes", initial.at(".gitattributes"));
+  files.emplace(".gitattributes", repo.head().files.at(".gitattributes"));
   commit(repo, "main", "Upload folder using huggingface_hub", std::move(files));
 }
 
@@ -235,6 +276,12 @@ bool HubState::has_access_grant(const Repo& repo, const User* user) const {
   if (!user) return false;
   std::string owner = repo.id.substr(0, repo.id.find('/'));
   return user->name == owner || repo.granted_users.count(user->name) > 0;
+}
+
+bool HubState::can_write(const std::string& namespace_, const User* user) const {
+  if (!user) return false;
+  return user->name == namespace_ ||
+         std::find(user->orgs.begin(), user->orgs.end(), namespace_) != user->orgs.end();
 }
 
 const Commit* HubState::resolve_revision(const Repo& repo, const std::string& revision) const {

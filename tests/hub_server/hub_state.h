@@ -41,6 +41,7 @@ struct Repo {
   std::map<std::string, std::string> branches;  // name -> commit id
   std::map<std::string, std::string> tags;
   std::map<std::string, Commit> commits;
+  int pull_requests = 0;  // refs/pr/N are kept in `branches`, numbered from 1
 
   const Commit& head() const { return commits.at(branches.at("main")); }
 };
@@ -52,6 +53,13 @@ struct User {
 
 // The Hub's default .gitattributes: these patterns go to LFS.
 bool is_lfs_path(const std::string& path, uint64_t size, uint64_t lfs_threshold);
+// Whether a `filter=lfs` rule of a .gitattributes text matches `path`.
+bool lfs_by_attributes(const std::string& gitattributes, const std::string& path);
+std::string lfs_attribute_line(const std::string& pattern);
+
+RepoFile make_regular_file(const std::string& path, std::string bytes);
+RepoFile make_lfs_file(const std::string& path, std::shared_ptr<const std::string> content,
+                       const std::string& sha256);
 
 class HubState {
  public:
@@ -67,12 +75,19 @@ class HubState {
   void add_raw_file(const std::string& id, const std::string& path, std::string content);
   void add_user(const std::string& token, User user);
   void add_rename(const std::string& from, const std::string& to);
+  // A repo made by the create-repo API: one "initial commit" holding .gitattributes.
+  Repo& create_repo(const std::string& id, bool is_private);
+  // A new commit on `branch` (created from main's head when new) holding exactly `files`.
+  const Commit& commit(Repo& repo, const std::string& branch, const std::string& title,
+                       std::map<std::string, RepoFile> files);
 
   Repo* find_repo(const std::string& id);
   const User* find_user(const std::string& token) const;
   std::optional<std::string> renamed_to(const std::string& id) const;
   bool can_read(const Repo& repo, const User* user) const;
   bool has_access_grant(const Repo& repo, const User* user) const;
+  // Owners and their orgs' members write; `namespace_` is the part of a repo id before '/'.
+  bool can_write(const std::string& namespace_, const User* user) const;
 
   // A branch, tag, full or short (>= 7 hex) commit id, HEAD, refs/heads/X or refs/tags/X.
   const Commit* resolve_revision(const Repo& repo, const std::string& revision) const;
@@ -84,9 +99,6 @@ class HubState {
   std::vector<const Repo*> repos() const;
 
  private:
-  void commit(Repo& repo, const std::string& branch, const std::string& title,
-              std::map<std::string, RepoFile> files);
-
   std::map<std::string, Repo> repos_;
   std::map<std::string, User> users_;  // by token
   std::map<std::string, std::string> renames_;

@@ -75,6 +75,10 @@ Response LocalHub::handle_api(const Request& request) {
       r.note = "status=" + std::to_string(fault->value);
       return r;
     }
+    if (request.path == "/api/complete_multipart" && request.method == "POST") {
+      return complete_multipart(request);
+    }
+    std::lock_guard<std::mutex> lock(state_mutex_);
     std::string auth = request.header("Authorization");
     const User* user = nullptr;
     if (!auth.empty()) {
@@ -85,6 +89,15 @@ Response LocalHub::handle_api(const Request& request) {
     const std::string& path = request.path;
     if (path == "/api/whoami-v2") return whoami(user);
     if (path == "/api/models") return list_models(request, user);
+    if (path == "/api/repos/create" && request.method == "POST") return create_repo(request, user);
+    for (const char* verb : {"batch", "verify"}) {
+      std::string suffix = std::string(".git/info/lfs/objects/") + verb;
+      if (request.method == "POST" && path.size() > suffix.size() + 1 &&
+          path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        std::string id = path.substr(1, path.size() - suffix.size() - 1);
+        return verb[0] == 'b' ? lfs_batch(request, id, user) : lfs_verify(request, id, user);
+      }
+    }
     if (path.rfind("/api/resolve-cache/models/", 0) == 0) {
       return resolve_cache(request, path.substr(26), user, auth.empty());
     }
@@ -148,7 +161,12 @@ Response LocalHub::repo_route(const Request& request, const std::string& tail, c
   if (verb == "paths-info" && rest.size() >= 2 && request.method == "POST") {
     return paths_info(request, *repo, join(rest, 1));
   }
-  if (verb == "refs") return refs(*repo);
+  if (verb == "refs") return refs(request, *repo);
+  if (request.method == "POST" && rest.size() >= 2) {
+    if (verb == "preupload") return preupload(request, *repo, join(rest, 1), user);
+    if (verb == "commit") return commit(request, *repo, join(rest, 1), user);
+    if (verb == "branch") return create_branch(request, *repo, join(rest, 1), user);
+  }
   if (verb == "auth-check") {
     if (!state_.has_access_grant(*repo, user)) {
       return api_error(anonymous ? 401 : 403, "GatedRepo",
@@ -365,15 +383,23 @@ Response LocalHub::paths_info(const Request& request, const Repo& repo,
   return json_response(out);
 }
 
-Response LocalHub::refs(const Repo& repo) {
-  Json branches = Json::array(), tags = Json::array();
+Response LocalHub::refs(const Request& request, const Repo& repo) {
+  Json branches = Json::array(), tags = Json::array(), pulls = Json::array();
   for (const auto& [name, id] : repo.branches) {
-    branches.push_back({{"name", name}, {"ref", "refs/heads/" + name}, {"targetCommit", id}});
+    if (name.rfind("refs/pr/", 0) == 0) {
+      pulls.push_back({{"name", name}, {"ref", name}, {"targetCommit", id}});
+    } else {
+      branches.push_back({{"name", name}, {"ref", "refs/heads/" + name}, {"targetCommit", id}});
+    }
   }
   for (const auto& [name, id] : repo.tags) {
     tags.push_back({{"name", name}, {"ref", "refs/tags/" + name}, {"targetCommit", id}});
   }
-  return json_response({{"branches", branches}, {"converts", Json::array()}, {"tags", tags}});
+  Json out = {{"branches", branches}, {"converts", Json::array()}, {"tags", tags}};
+  if (request.param("include_prs") == "1" || request.param("include_prs") == "true") {
+    out["pullRequests"] = pulls;
+  }
+  return json_response(out);
 }
 
 }  // namespace local_hub

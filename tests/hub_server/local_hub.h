@@ -17,9 +17,11 @@ namespace local_hub {
 struct HubOptions {
   int api_port = 0;
   int cdn_port = 0;
-  int page_size = 1000;  // tree listing entries per page
-  int url_ttl_s = 3600;  // lifetime of signed storage URLs
-  std::string log_path;  // JSON lines, one per request
+  int page_size = 1000;                             // tree listing entries per page
+  int url_ttl_s = 3600;                             // lifetime of signed storage URLs
+  uint64_t multipart_threshold = 10 * 1024 * 1024;  // larger LFS uploads go multipart
+  uint64_t chunk_size = 10 * 1024 * 1024;           // multipart part size
+  std::string log_path;                             // JSON lines, one per request
 };
 
 class LocalHub {
@@ -44,11 +46,30 @@ class LocalHub {
   Response model_info(const Request& request, const Repo& repo, const std::string& revision);
   Response tree(const Request& request, const Repo& repo, const std::vector<std::string>& rest);
   Response paths_info(const Request& request, const Repo& repo, const std::string& revision);
-  Response refs(const Repo& repo);
+  Response refs(const Request& request, const Repo& repo);
   Response resolve(const Request& request, const Repo& repo, const std::vector<std::string>& rest,
                    bool raw);
   Response resolve_cache(const Request& request, const std::string& tail, const User* user,
                          bool anonymous);
+
+  // write routes (local_hub_upload.cpp)
+  Response create_repo(const Request& request, const User* user);
+  Response create_branch(const Request& request, Repo& repo, const std::string& branch,
+                         const User* user);
+  Response preupload(const Request& request, const Repo& repo, const std::string& revision,
+                     const User* user);
+  Response commit(const Request& request, Repo& repo, const std::string& revision,
+                  const User* user);
+  Response lfs_batch(const Request& request, const std::string& id, const User* user);
+  Response lfs_verify(const Request& request, const std::string& id, const User* user);
+  Response complete_multipart(const Request& request);
+  Response storage_put(const Request& request);
+  Response write_refused(const User* user, const std::string& what) const;
+  std::string base_url() const;
+  std::string sign(const std::string& what, long long expires) const;
+  bool signature_ok(const std::string& what, const Request& request) const;
+  std::string signed_url(const std::string& origin, const std::string& path,
+                         const std::string& extra_query) const;
 
   // content with Range and body faults
   Response serve_bytes(const Request& request, const std::string& site,
@@ -64,7 +85,23 @@ class LocalHub {
     std::shared_ptr<const std::string> content;
     std::string storage_etag;  // computed once: hashing a large file per request would dominate
   };
+  struct PendingPart {
+    std::string etag;
+    std::shared_ptr<const std::string> bytes;
+  };
+  struct PendingUpload {
+    std::string oid;
+    uint64_t size = 0;
+    uint64_t chunk_size = 0;
+    std::map<uint64_t, PendingPart> parts;
+  };
+  // The repos change only under state_mutex_; the stored objects under objects_mutex_, so
+  // that the storage site never waits for an API call.
+  std::mutex state_mutex_;
+  std::mutex objects_mutex_;
   std::map<std::string, StoredObject> lfs_objects_;  // by sha256
+  std::map<std::string, PendingUpload> uploads_;     // multipart uploads by upload id
+  uint64_t upload_counter_ = 0;
   HttpServer api_;
   HttpServer cdn_;
   int api_port_ = 0;

@@ -180,6 +180,9 @@ Response LocalHub::handle_cdn(const Request& request) {
   if (!request.header("Authorization").empty()) {
     return storage_error(400, "InvalidArgument", "Only one auth mechanism allowed");
   }
+  if (request.method == "PUT" && request.path.rfind("/lfs-upload/", 0) == 0) {
+    return storage_put(request);
+  }
   std::vector<std::string> parts = split_path(request.path);
   if (parts.size() != 4 || parts[1] != "lfs")
     return storage_error(404, "NoSuchKey", "The specified key does not exist.");
@@ -192,15 +195,20 @@ Response LocalHub::handle_cdn(const Request& request) {
   if (std::chrono::duration_cast<std::chrono::seconds>(now).count() > std::stoll(expires)) {
     return storage_error(403, "AccessDenied", "Request has expired");
   }
-  auto object = lfs_objects_.find(parts[3]);
-  if (object == lfs_objects_.end())
-    return storage_error(404, "NoSuchKey", "The specified key does not exist.");
+  StoredObject object;
+  {
+    std::lock_guard<std::mutex> lock(objects_mutex_);
+    auto it = lfs_objects_.find(parts[3]);
+    if (it == lfs_objects_.end())
+      return storage_error(404, "NoSuchKey", "The specified key does not exist.");
+    object = it->second;
+  }
   Response r;
-  r.set_header("ETag", in_quotes(object->second.storage_etag));
+  r.set_header("ETag", in_quotes(object.storage_etag));
   r.set_header("Content-Type", "application/octet-stream");
   std::string disposition = request.param("response-content-disposition");
   if (!disposition.empty()) r.set_header("Content-Disposition", disposition);
-  return serve_bytes(request, "cdn", object->second.content, r);
+  return serve_bytes(request, "cdn", object.content, r);
 }
 
 Response LocalHub::serve_bytes(const Request& request, const std::string& site,

@@ -29,6 +29,10 @@ constexpr const char* kUsage = R"(usage: local-hub [options]
   --rename OLD=NEW         OLD answers with a relative 307 to NEW
   --fault SPEC             KIND[=V][,path=GLOB][,site=api|cdn][,method=M][,times=N][,retry-after=S]
                            KIND: drop=BYTES status=CODE stall=MS corrupt ignore-range throttle=KIBPS
+                           race (another commit lands just before a matching commit request);
+                           drop on an upload PUT hangs up without answering
+  --multipart-threshold BYTES  LFS uploads larger than this go multipart (default 10 MiB)
+  --chunk-size BYTES       multipart part size (default 10 MiB)
   --page-size N            tree entries per page (default 1000)
   --url-ttl SECONDS        lifetime of signed storage URLs (default 3600)
   --lfs-threshold BYTES    files this large go to LFS whatever their name (default 10 MiB)
@@ -114,6 +118,10 @@ int main(int argc, char** argv) {
         faults.add(parse_fault(value));
       } else if (flag == "--page-size") {
         options.page_size = std::max(1, std::stoi(value));
+      } else if (flag == "--multipart-threshold") {
+        options.multipart_threshold = std::stoull(value);
+      } else if (flag == "--chunk-size") {
+        options.chunk_size = std::max<uint64_t>(1, std::stoull(value));
       } else if (flag == "--url-ttl") {
         options.url_ttl_s = std::stoi(value);
       } else if (flag == "--api-port") {

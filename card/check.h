@@ -1,0 +1,13 @@
+// card/check.h — a README's front matter against the Hub's model-card metadata rules.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oclip::card {
+
+// One line per problem; empty when the front matter is valid.
+std::vector<std::string> check_front_matter(std::string_view readme);
+
+}  // namespace oclip::card
