@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <mutex>
 #include <sstream>
 
 #include "core/error.h"
@@ -195,6 +197,13 @@ Config resolve_config(const GlobalFlags& flags, const EnvLookup& env, Terminal t
 
   config.json = flags.json;
   config.verbosity = flags.quiet ? -1 : flags.verbose;
+  if (config.verbosity >= 1) {
+    config.trace = [](const std::string& line) {
+      static std::mutex mutex;
+      std::lock_guard<std::mutex> lock(mutex);
+      std::cerr << line << "\n";
+    };
+  }
   config.progress = !flags.quiet && !flags.json && !env_true(env("HF_HUB_DISABLE_PROGRESS_BARS")) &&
                     terminal.stderr_is_tty;
   // no-color.org: any non-empty NO_COLOR turns colour off.

@@ -37,7 +37,8 @@ void add_global_flags(CLI::App& app, cli::GlobalFlags& flags) {
   app.set_version_flag("--version", [&flags] { return version_text(flags); });
   app.add_flag("--json", flags.json, "Print results and errors as JSON on stdout");
   app.add_flag("-q,--quiet", flags.quiet, "Print only results and errors, no progress");
-  app.add_flag("-v,--verbose", flags.verbose, "Say more (repeat for more)");
+  app.add_flag("-v,--verbose", flags.verbose,
+               "Print HTTP request and response headers (tokens masked)");
   app.add_flag("--no-color", flags.no_color, "No colour (also NO_COLOR=1)");
   app.add_option("--endpoint", flags.endpoint, "Hub URL (default $HF_ENDPOINT or huggingface.co)");
   app.add_option("--cache-dir", flags.cache_dir, "Hub cache folder (default $HF_HUB_CACHE)");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct Config {
   bool color = true;     // false with NO_COLOR, --no-color or no terminal
   bool json = false;
   int verbosity = 0;  // -1 quiet, 0 normal, 1+ verbose
+  // Set (by -v): receives every HTTP header line sent and received, credentials masked. May be
+  // called from several transfer threads at once.
+  std::function<void(const std::string& line)> trace;
 
   // OCLIP_VALIDATOR: the oclip-validate executable; empty: next to oclip, then
   // ../libexec/oclip/ beside it.

@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <mutex>
+#include <regex>
 
 #include "core/version.h"
 
@@ -67,6 +68,26 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+int trace_exchange(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  const auto& trace = *static_cast<const std::function<void(const std::string&)>*>(user);
+  const char* prefix = type == CURLINFO_HEADER_OUT  ? "> "
+                       : type == CURLINFO_HEADER_IN ? "< "
+                       : type == CURLINFO_TEXT      ? "* "
+                                                    : nullptr;
+  if (!prefix) return 0;  // bodies are not traced
+  std::string text(data, size);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) trace(prefix + masked_header_line(line));
+    start = end + 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
@@ -86,7 +107,7 @@ struct HttpClient::Handle {
 };
 
 HttpClient::HttpClient(const Config& config)
-    : handle_(std::make_unique<Handle>()), token_(config.token) {
+    : handle_(std::make_unique<Handle>()), token_(config.token), trace_(config.trace) {
   global_init();
   handle_->curl = curl_easy_init();
   const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
@@ -172,8 +193,28 @@ void HttpClient::apply_common_options(void* easy, double connect_timeout_s,
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_s * 1000));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(stall_timeout_s)));
+  if (trace_) {
+    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, trace_exchange);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &trace_);
+  }
   // libcurl itself honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
   if (!ca_bundle_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_bundle_.c_str());
+}
+
+std::string masked_header_line(std::string line) {
+  static const std::regex authorization(R"(^(Authorization:\s*\w+\s+)(\S+))", std::regex::icase);
+  std::smatch m;
+  if (std::regex_search(line, m, authorization)) {
+    std::string token = m[2];
+    std::string shown =
+        token.size() > 8 ? token.substr(0, 3) + "..." + token.substr(token.size() - 4) : "***";
+    return m[1].str() + shown;
+  }
+  // Signed storage URLs carry their credential in the query.
+  static const std::regex signature(
+      R"(((?:^|[?&])(?:[A-Za-z-]*Signature|X-Amz-Credential)=)[^&\s]+)", std::regex::icase);
+  return std::regex_replace(line, signature, "$1***");
 }
 
 std::string resolve_url(const std::string& base, const std::string& reference) {

@@ -72,7 +72,11 @@ class HttpClient {
   std::string token_;
   std::string ca_bundle_;
   std::string user_agent_;
+  std::function<void(const std::string&)> trace_;
 };
+
+// A header line as -v shows it: the Authorization value and URL signatures masked.
+std::string masked_header_line(std::string line);
 
 // RFC 3986 reference resolution, keeping the query.
 std::string resolve_url(const std::string& base, const std::string& reference);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 # libopenblas0-pthread takes over libblas.so.3: Debian's LibTorch runs its matrix products
 # through it, about 14 times faster than through the reference BLAS.
-packages=(build-essential cmake ninja-build pkg-config git ca-certificates python3
+packages=(build-essential dpkg-dev file cmake ninja-build pkg-config git ca-certificates python3
           libtorch-dev libopenblas0-pthread
           libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
           clang clang-format libclang-rt-14-dev scdoc curl python3-torch python3-numpy python3-yaml

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "core/file_io.h"
 #include "core/hash.h"
@@ -216,6 +217,23 @@ TEST_F(Push, DryRunCreatesAndSendsNothing) {
   EXPECT_TRUE(requests("POST", "/api/repos/create").empty());
   HttpReply info = http_get(hub_.api() + "/api/models/alice/model");
   EXPECT_EQ(info.status, 401);  // anonymous and missing: as the Hub answers
+}
+
+TEST_F(Push, VerboseShowsEachExchangeWithCredentialsMasked) {
+  fs::path folder = small_folder("model");
+  ProcessResult r = oclip({"-v", "push", folder.string(), "--repo-id", "alice/model", "--no-card"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"> POST /api/repos/create HTTP/1.1", "< HTTP/1.1 200 OK",
+                           "> PUT /lfs-upload/", "> POST /api/models/alice/model/commit/main",
+                           "Authorization: Bearer hf_...3456", "Signature=***"}) {
+    EXPECT_NE(r.err.find(line), std::string::npos) << line << "\n" << r.err;
+  }
+  EXPECT_FALSE(std::regex_search(r.err, std::regex("Signature=[0-9a-f]")));
+  // Storage requests never carry the token: no Authorization among a PUT's header lines.
+  std::smatch put;
+  ASSERT_TRUE(std::regex_search(r.err, put, std::regex("> PUT [^\n]*\n((> [^\n]*\n)*)")));
+  EXPECT_NE(put[1].str().find("> Host: 127.0.0.1"), std::string::npos) << put[1];
+  EXPECT_EQ(put[1].str().find("Authorization"), std::string::npos) << put[1];
 }
 
 class PushFaults : public Push {
