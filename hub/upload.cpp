@@ -332,8 +332,11 @@ void run_transfers(HubApi& api, const Config& config, std::vector<Transfer>& tra
 }
 
 // LFS batch, transfers, multipart completion and verify for every object the server lacks.
+// `again`: an earlier round sent some of these already, so "no actions" no longer means the
+// server had them before the push.
 void upload_lfs(HubApi& api, const Config& config, const PushOptions& options, const RepoRef& repo,
-                std::vector<Planned*>& lfs, const PushEvents& events, uint64_t& bytes_sent) {
+                std::vector<Planned*>& lfs, const PushEvents& events, uint64_t& bytes_sent,
+                bool again) {
   std::string prefix = repo.type == "model" ? "" : repo.type + "s/";
   std::string url = config.endpoint + "/" + prefix + repo.id + ".git/info/lfs/objects/batch";
   std::vector<LfsObject> objects;
@@ -370,7 +373,7 @@ void upload_lfs(HubApi& api, const Config& config, const PushOptions& options, c
             .with_url(url_for_display(url));
       }
       if (!it->second.contains("actions") || !it->second["actions"].is_object()) {
-        lfs[i]->report.stored = true;  // no actions: the server has these bytes already
+        lfs[i]->report.stored = !again;  // no actions: the server has these bytes already
         continue;
       }
       objects.push_back({lfs[i]->file, it->second["actions"], {}});
@@ -420,7 +423,12 @@ void upload_lfs(HubApi& api, const Config& config, const PushOptions& options, c
   }
   if (events.transfer_started) events.transfer_started(total);
   std::atomic<uint64_t> sent{0};
-  run_transfers(api, config, transfers, objects, options.jobs, events, sent);
+  try {
+    run_transfers(api, config, transfers, objects, options.jobs, events, sent);
+  } catch (...) {
+    bytes_sent += sent;
+    throw;
+  }
   bytes_sent += sent;
 
   for (const LfsObject& object : objects) {
@@ -609,7 +617,18 @@ PushResult push(const Config& config, HubApi& api, const std::vector<LocalFile>&
   for (const Planned& p : plan) result.files.push_back(p.report);
   if (options.dry_run || (changed.empty() && deleted.empty())) return result;
 
-  upload_lfs(api, config, options, repo, lfs, events, result.bytes_sent);
+  // A signed storage URL that expired mid-push answers 403 and is not retried as is: the LFS
+  // batch is asked again and answers for the objects still missing (hub-protocol 6.6, 7.5).
+  for (int round = 0;; ++round) {
+    try {
+      upload_lfs(api, config, options, repo, lfs, events, result.bytes_sent, round > 0);
+      break;
+    } catch (const Error& e) {
+      bool expired = e.kind() == ErrorKind::Network && e.http_status() == 403;
+      if (!expired || round >= 2) throw;
+      if (events.stage) events.stage("an upload URL was refused (expired?); asking again");
+    }
+  }
   for (size_t i = 0; i < plan.size(); ++i) result.files[i].stored = plan[i].report.stored;
 
   std::string url = api_base(config, repo) + "/commit/" + url_encode(options.revision, false) +

@@ -258,6 +258,25 @@ TEST_F(PushFaults, ADroppedPartIsRetriedAloneAndARateLimitedCommitAgain) {
   expect_same_files(folder, pull_all("alice/model"));
 }
 
+class PushUrlExpires : public Push {
+ protected:
+  PushUrlExpires()
+      : Push({"--fault", "status=403,site=cdn,method=PUT,path=/lfs-upload/*,times=1"}) {}
+};
+
+TEST_F(PushUrlExpires, ARefusedUploadUrlIsReplacedByAskingTheBatchAgain) {
+  fs::path folder = small_folder("model");
+  json result = push_json(folder, "alice/model", {"--no-card"});
+  ASSERT_TRUE(result["committed"]);
+  EXPECT_EQ(requests("POST", ".git/info/lfs/objects/batch").size(), 2u);
+  for (const json& f : result["files"]) {
+    if (f["mode"] == "lfs") {
+      EXPECT_TRUE(f["bytes_sent"]) << f;
+    }
+  }
+  expect_same_files(folder, pull_all("alice/model"));
+}
+
 class PushCommitFails : public Push {
  protected:
   PushCommitFails()
