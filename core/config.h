@@ -37,8 +37,8 @@ struct Config {
   bool color = true;     // false with NO_COLOR, --no-color or no terminal
   bool json = false;
   int verbosity = 0;  // -1 quiet, 0 normal, 1+ verbose
-  // Set (by -v): receives every HTTP header line sent and received, credentials masked. May be
-  // called from several transfer threads at once.
+  // Set (by -v): receives the HTTP header lines sent and received, a block of lines per call,
+  // credentials masked. May be called from several transfer threads at once.
   std::function<void(const std::string& line)> trace;
 
   // OCLIP_VALIDATOR: the oclip-validate executable; empty: next to oclip, then

@@ -75,16 +75,19 @@ int trace_exchange(CURL*, curl_infotype type, char* data, size_t size, void* use
                        : type == CURLINFO_TEXT      ? "* "
                                                     : nullptr;
   if (!prefix) return 0;  // bodies are not traced
-  std::string text(data, size);
+  // One call per block (a request's headers arrive together), so parallel transfers do not
+  // interleave inside a request.
+  std::string text(data, size), out;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) trace(prefix + masked_header_line(line));
+    if (!line.empty()) out += (out.empty() ? "" : "\n") + (prefix + masked_header_line(line));
     start = end + 1;
   }
+  if (!out.empty()) trace(out);
   return 0;
 }
 
