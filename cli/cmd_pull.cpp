@@ -148,6 +148,7 @@ int pull(const Config& global, const Options& options) {
   ProgressLine progress(style, system_clock());
   auto started = std::chrono::steady_clock::now();
   hub::PullEvents events;
+  events.planned = [&](size_t files, uint64_t bytes) { progress.plan(files, bytes); };
   events.file_started = [&](const hub::TreeEntry& file) { progress.start(file.path, file.size); };
   events.bytes = [&](uint64_t bytes) { progress.add(bytes); };
   events.waiting = [&](const std::string& message) {

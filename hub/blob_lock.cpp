@@ -7,11 +7,44 @@
 
 #include <cerrno>
 #include <cmath>
+#include <csignal>
+#include <optional>
 
 #include "core/error.h"
 #include "core/file_io.h"
 
 namespace oclip::hub {
+namespace {
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+// "pid N on HOST", as written below; nullopt for anything else (Python writes nothing).
+std::optional<long> holder_pid_here(const std::string& holder) {
+  const std::string suffix = " on " + host_name();
+  if (holder.rfind("pid ", 0) != 0 || holder.size() <= suffix.size() ||
+      holder.compare(holder.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return std::nullopt;
+  }
+  std::string digits = holder.substr(4, holder.size() - 4 - suffix.size());
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
+      digits.size() > 9) {
+    return std::nullopt;
+  }
+  return std::stol(digits);
+}
+
+// The lock is held, yet the oclip that wrote its holder line on this host is gone: a leaked
+// descriptor or a file system that keeps locks of dead clients. Waiting would not help.
+bool held_by_dead_process(const std::string& holder) {
+  std::optional<long> pid = holder_pid_here(holder);
+  return pid && *pid > 0 && ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
 
 BlobLock BlobLock::acquire(const std::filesystem::path& path, double timeout_s, Clock& clock,
                            const std::function<void(const std::string&)>& waiting) {
@@ -35,19 +68,26 @@ BlobLock BlobLock::acquire(const std::filesystem::path& path, double timeout_s, 
           .with_file(path.string())
           .with_hint("another download of this file is running; if none is, delete the lock file");
     }
-    if (!told && waited > 1 && waiting) {
+    if (!told && waited > 1) {
       std::string holder;
       try {
         holder = read_file(path);
       } catch (const Error&) {
       }
-      waiting("waiting for " + path.string() + (holder.empty() ? "" : " (held by " + holder + ")"));
+      if (held_by_dead_process(holder)) {
+        if (waiting) waiting("stale lock " + path.string() + " (" + holder + " is gone): going on");
+        ::close(fd);
+        return BlobLock(-1);  // safe: the download never relies on the lock
+      }
+      if (waiting)
+        waiting("waiting for " + path.string() +
+                (holder.empty() ? "" : " (held by " + holder + ")"));
       told = true;
     }
     clock.sleep_s(0.1);
   }
   // Who holds it, for the message above; Python's filelock ignores the content.
-  std::string who = "pid " + std::to_string(::getpid());
+  std::string who = "pid " + std::to_string(::getpid()) + " on " + host_name();
   if (::ftruncate(fd, 0) == 0) (void)::pwrite(fd, who.data(), who.size(), 0);
   return BlobLock(fd);
 }

@@ -22,6 +22,8 @@ class BlobLock {
  public:
   // Waits up to `timeout_s` for the lock (then Error(Conflict)), telling `waiting` once who
   // holds it. A lock file that cannot be created (read-only cache) gives an empty lock.
+  // A holder line naming a process of this host that no longer exists is a stale lock: it is
+  // passed (an empty lock) instead of waited for.
   static BlobLock acquire(const std::filesystem::path& path, double timeout_s, Clock& clock,
                           const std::function<void(const std::string&)>& waiting);
   BlobLock(BlobLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }

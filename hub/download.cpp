@@ -2,22 +2,18 @@
 
 #include <optional>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/hash.h"
 
 namespace oclip::hub {
 namespace {
 
-// "bytes START-END/TOTAL" -> START.
-std::optional<uint64_t> content_range_start(const std::string& header) {
-  if (header.rfind("bytes ", 0) != 0) return std::nullopt;
-  size_t dash = header.find('-', 6);
-  if (dash == std::string::npos) return std::nullopt;
-  try {
-    return std::stoull(header.substr(6, dash - 6));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+// A resume answer is used only when it is exactly the rest of this file.
+bool is_rest_of_file(const std::string& header, uint64_t start, uint64_t size) {
+  std::optional<ContentRange> range = parse_content_range(header);
+  return range && range->first == start && range->last + 1 == size &&
+         (!range->length || *range->length == size);
 }
 
 enum class Outcome { Done, HashMismatch };
@@ -26,8 +22,10 @@ enum class Outcome { Done, HashMismatch };
 
 BlobFetch download_blob(HubApi& api, const BlobTarget& target, const RepoRef& repo,
                         FileMetadata meta, const std::function<FileMetadata()>& refresh,
-                        const ByteProgress& progress) {
+                        const ByteProgress& progress, uint64_t max_bytes_per_s) {
   BlobFetch stats;
+  Clock& clock = system_clock();
+  double started = clock.now_s();
   auto kind = meta.is_lfs() ? DigestStream::Kind::Sha256 : DigestStream::Kind::GitBlobSha1;
   for (int whole_file_try = 0; whole_file_try < 2; ++whole_file_try) {
     PartialBlob partial = begin_partial(target, meta.etag);
@@ -51,12 +49,19 @@ BlobFetch download_blob(HubApi& api, const BlobTarget& target, const RepoRef& re
             written = 0;
             ++stats.restarts;
           } else if (response.status == 206 &&
-                     content_range_start(response.header("Content-Range")) != start) {
+                     !is_rest_of_file(response.header("Content-Range"), start, meta.size)) {
             wrong_offset = true;
             return false;
           }
         }
         if (written + chunk.size() > meta.size) return false;  // more than announced
+        if (max_bytes_per_s > 0) {
+          // Paced here rather than by libcurl, whose limit lets a first burst of a few MB through.
+          double due = static_cast<double>(stats.bytes_fetched + chunk.size()) /
+                       static_cast<double>(max_bytes_per_s);
+          double ahead = due - (clock.now_s() - started);
+          if (ahead > 0) clock.sleep_s(ahead);
+        }
         partial.write(chunk);
         digest.update(chunk);
         written += chunk.size();

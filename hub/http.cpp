@@ -205,6 +205,53 @@ void HttpClient::apply_common_options(void* easy, double connect_timeout_s,
   if (!ca_bundle_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_bundle_.c_str());
 }
 
+namespace {
+
+// Decimal digits that fit uint64_t; advances `at` past them.
+std::optional<uint64_t> parse_decimal(std::string_view text, size_t& at) {
+  size_t begin = at;
+  uint64_t value = 0;
+  while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+    uint64_t digit = static_cast<uint64_t>(text[at] - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+    ++at;
+  }
+  if (at == begin) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<ContentRange> parse_content_range(std::string_view value) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  size_t at = 0;
+  while (at < value.size() && is_space(value[at])) ++at;
+  if (value.size() - at < 6 || ::strncasecmp(value.data() + at, "bytes", 5) != 0 ||
+      !is_space(value[at + 5])) {
+    return std::nullopt;
+  }
+  at += 5;
+  while (at < value.size() && is_space(value[at])) ++at;
+  ContentRange range;
+  auto first = parse_decimal(value, at);
+  if (!first || at >= value.size() || value[at++] != '-') return std::nullopt;
+  auto last = parse_decimal(value, at);
+  if (!last || at >= value.size() || value[at++] != '/') return std::nullopt;
+  if (at < value.size() && value[at] == '*') {
+    ++at;
+  } else {
+    range.length = parse_decimal(value, at);
+    if (!range.length) return std::nullopt;
+  }
+  while (at < value.size() && (is_space(value[at]) || value[at] == '\r' || value[at] == '\n')) ++at;
+  if (at != value.size() || *last < *first || (range.length && *last >= *range.length))
+    return std::nullopt;
+  range.first = *first;
+  range.last = *last;
+  return range;
+}
+
 std::string masked_header_line(std::string line) {
   static const std::regex authorization(R"(^(Authorization:\s*\w+\s+)(\S+))", std::regex::icase);
   std::smatch m;

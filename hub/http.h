@@ -75,6 +75,15 @@ class HttpClient {
   std::function<void(const std::string&)> trace_;
 };
 
+// A 206's Content-Range, "bytes FIRST-LAST/LENGTH" (LENGTH may be "*").
+struct ContentRange {
+  uint64_t first = 0;
+  uint64_t last = 0;  // inclusive
+  std::optional<uint64_t> length;
+};
+// nullopt when malformed, LAST < FIRST, or LAST beyond LENGTH.
+std::optional<ContentRange> parse_content_range(std::string_view value);
+
 // A header line as -v shows it: the Authorization value and URL signatures masked.
 std::string masked_header_line(std::string line);
 

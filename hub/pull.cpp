@@ -82,6 +82,19 @@ std::optional<PullResult> from_cache(const HubCache& cache, const PullOptions& o
   return result;
 }
 
+void announce_plan(const std::vector<TreeEntry>& files,
+                   const std::function<bool(const TreeEntry&)>& have, const PullEvents& events) {
+  if (!events.planned) return;
+  size_t count = 0;
+  uint64_t bytes = 0;
+  for (const TreeEntry& file : files) {
+    if (have(file)) continue;
+    ++count;
+    bytes += file.size;
+  }
+  events.planned(count, bytes);
+}
+
 uint64_t fetch_file(const Config& config, HubApi& api, const HttpClient& http,
                     const BlobTarget& target, const PullOptions& options, const TreeEntry& file,
                     const std::string& commit, const ByteProgress& progress) {
@@ -110,7 +123,8 @@ uint64_t fetch_file(const Config& config, HubApi& api, const HttpClient& http,
       }
     }
   }
-  return download_blob(api, target, repo, meta, resolve, progress).bytes_fetched;
+  return download_blob(api, target, repo, meta, resolve, progress, options.transfer.rate_limit)
+      .bytes_fetched;
 }
 
 }  // namespace
@@ -280,9 +294,14 @@ PullResult pull_to_local_dir(const Config& config, HubApi& api, const HttpClient
   std::vector<TreeEntry> listing = api.list_files(options.repo, result.commit);
   for (const TreeEntry& e : listing) check_repo_path(e.path);
   result.snapshot = dir.root();
-  for (const TreeEntry& file : select_files(listing, options)) {
+  std::vector<TreeEntry> files = select_files(listing, options);
+  auto is_current = [&](const TreeEntry& file) {
+    return !options.force && dir.is_current(file.path, file.etag());
+  };
+  if (!options.dry_run) announce_plan(files, is_current, events);
+  for (const TreeEntry& file : files) {
     PulledFile pulled{file.path, file.size, file.etag(), false};
-    bool current = !options.force && dir.is_current(file.path, file.etag());
+    bool current = is_current(file);
     if (!current && !options.dry_run) {
       if (events.file_started) events.file_started(file);
       result.bytes_fetched += fetch_file(config, api, http, dir.target(file.path), options, file,
@@ -320,11 +339,15 @@ PullResult pull_repo(const Config& config, HubApi& api, const HttpClient& http,
   for (const TreeEntry& e : listing) check_repo_path(e.path);
   std::vector<TreeEntry> files = select_files(listing, options);
   result.snapshot = cache.snapshot_dir(repo, result.commit);
+  auto is_cached = [&](const TreeEntry& file) {
+    return !options.force && cache.has_file(repo, result.commit, file.path) &&
+           std::filesystem::exists(cache.blob(repo, file.etag()));
+  };
+  if (!options.dry_run) announce_plan(files, is_cached, events);
 
   for (const TreeEntry& file : files) {
     PulledFile pulled{file.path, file.size, file.etag(), false};
-    bool cached = !options.force && cache.has_file(repo, result.commit, file.path) &&
-                  std::filesystem::exists(cache.blob(repo, file.etag()));
+    bool cached = is_cached(file);
     if (options.dry_run || cached) {
       pulled.fetched = !cached;
       result.files.push_back(pulled);

@@ -66,6 +66,8 @@ std::vector<TreeEntry> select_files(const std::vector<TreeEntry>& listing,
                                     const PullOptions& options);
 
 struct PullEvents {
+  // Before a repo's downloads: how many files and bytes it will fetch.
+  std::function<void(size_t files, uint64_t bytes)> planned;
   std::function<void(const TreeEntry& file)> file_started;
   ByteProgress bytes;
   std::function<void(const std::string& message)> waiting;  // for another process's lock

@@ -42,7 +42,11 @@ struct RateBudget {
 };
 
 struct Transfer {
-  Part part;
+  Part part;  // what is still ours: `end` moves down when an idle stream takes the tail
+  uint64_t requested_end = 0;  // what the request asked for
+  uint64_t file_size = 0;
+  double started_s = 0;
+  bool shortened = false;
   const RateBudget* budget = nullptr;
   bool paused = false;
   uint64_t received = 0;
@@ -65,10 +69,11 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     size_t space = line.find(' ');
     t->status = space == std::string::npos ? 0 : std::atol(line.c_str() + space + 1);
   } else if (line.size() > 14 && ::strncasecmp(line.c_str(), "Content-Range:", 14) == 0) {
-    // "bytes START-END/TOTAL": the start must be ours, or the bytes go to the wrong place.
-    size_t digits = line.find_first_of("0123456789");
-    t->wrong_range =
-        digits == std::string::npos || std::stoull(line.substr(digits)) != t->part.start;
+    // Exactly the range asked for, or the bytes would go to the wrong place.
+    std::optional<ContentRange> range = parse_content_range(std::string_view(line).substr(14));
+    t->wrong_range = !range || range->first != t->part.start ||
+                     range->last + 1 != t->requested_end ||
+                     (range->length && *range->length != t->file_size);
   }
   return size * count;
 }
@@ -81,7 +86,11 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     t->paused = true;
     return CURL_WRITEFUNC_PAUSE;  // libcurl hands the same bytes again after the unpause
   }
-  if (t->received + n > t->part.end - t->part.start) return 0;
+  uint64_t room = t->part.end - t->part.start - t->received;
+  if (n > room) {
+    if (!t->shortened) return 0;    // more than the range asked for
+    n = static_cast<size_t>(room);  // the rest is another stream's now: keep ours, then stop
+  }
   off_t at = static_cast<off_t>(t->part.start + t->received);
   for (size_t done = 0; done < n;) {
     ssize_t w = ::pwrite(t->fd, data + done, n - done, at + static_cast<off_t>(done));
@@ -96,7 +105,28 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   t->received += n;
   *t->bytes_fetched += n;
   if (*t->progress) (*t->progress)(n);
-  return n;
+  return n == size * count ? n : 0;
+}
+
+// The transfer that will take longest to finish at its own pace so far, when it would take
+// more than a second and halving its rest is worth a new request. Splitting a fast stream
+// would only waste the bytes already in flight past the cut.
+Transfer* tail_to_split(std::list<Transfer>& active, uint64_t min_piece, double now_s) {
+  Transfer* best = nullptr;
+  double best_s = 1.0;
+  for (Transfer& t : active) {
+    uint64_t left = t.part.end - t.part.start - t.received;
+    if (t.status != 206 || t.paused || left < 2 * min_piece) continue;
+    double elapsed = now_s - t.started_s;
+    if (elapsed < 0.25) continue;  // too early to know its pace
+    double rate = static_cast<double>(t.received) / elapsed;
+    double finish_s = rate > 0 ? static_cast<double>(left) / rate : 1e9;
+    if (finish_s > best_s) {
+      best = &t;
+      best_s = finish_s;
+    }
+  }
+  return best;
 }
 
 // The parts of [0, size) not yet done, cut to at most `part_bytes`.
@@ -203,6 +233,8 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
     part_bytes = std::clamp<uint64_t>(meta.size / (4 * streams), 16ull << 20, 64ull << 20);
   }
   std::deque<Part> todo = missing_parts(journal.done(), meta.size, part_bytes);
+  // Below this a stolen half is not worth its request and the connection it closes.
+  const uint64_t min_piece = std::clamp<uint64_t>(part_bytes / 8, 16 << 10, 4 << 20);
 
   std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(),
                                                               curl_multi_cleanup);
@@ -217,6 +249,9 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
   auto start_transfer = [&](Part part) {
     Transfer& t = active.emplace_back();
     t.part = part;
+    t.requested_end = part.end;
+    t.file_size = meta.size;
+    t.started_s = clock.now_s();
     t.fd = journal.fd();
     t.progress = &progress;
     t.bytes_fetched = &stats.bytes_fetched;
@@ -253,6 +288,19 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
         start_transfer(todo.front());
         todo.pop_front();
       }
+      // Near the end a slow stream would hold up the whole file: an idle stream takes the
+      // second half of what the slowest one still has to fetch.
+      if (static_cast<int>(active.size()) < streams && todo.empty()) {
+        if (Transfer* victim = tail_to_split(active, min_piece, clock.now_s())) {
+          uint64_t from = victim->part.start + victim->received;
+          uint64_t cut = from + (victim->part.end - from) / 2;
+          todo.push_back({cut, victim->part.end});
+          victim->part.end = cut;
+          victim->shortened = true;
+          ++stats.steals;
+          continue;
+        }
+      }
       if (budget.bytes_per_s > 0) {
         double ahead = budget.ahead_s();
         if (ahead > 0) {
@@ -277,8 +325,8 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
         CURLcode code = msg->data.result;
         Part part = t->part;
         uint64_t length = part.end - part.start;
-        bool complete =
-            code == CURLE_OK && t->status == 206 && !t->wrong_range && t->received == length;
+        bool got_all = code == CURLE_OK || (t->shortened && code == CURLE_WRITE_ERROR);
+        bool complete = got_all && t->status == 206 && !t->wrong_range && t->received == length;
         if (t->received > 0 && !t->wrong_range) {
           // Keep what arrived, even from a failed transfer: it is checksummed like the rest.
           journal.record({part.start, part.start + t->received, t->crc});

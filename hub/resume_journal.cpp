@@ -30,15 +30,30 @@ std::string host_name() {
   return name;
 }
 
-struct ParsedJournal {
-  uint64_t size = 0;
-  std::string owner_host;
-  long owner_pid = 0;
-  std::vector<DoneRange> ranges;
-  bool valid = false;
-};
+bool owner_is_gone(const ParsedJournal& j, const fs::path& journal) {
+  if (j.owner_host == host_name())
+    return j.owner_pid > 0 && ::kill(static_cast<pid_t>(j.owner_pid), 0) != 0 && errno == ESRCH;
+  std::error_code ec;
+  auto modified = fs::last_write_time(journal, ec);
+  return !ec && fs::file_time_type::clock::now() - modified > kForeignStaleAfter;
+}
 
-ParsedJournal parse(const std::string& text) {
+bool range_intact(int fd, const DoneRange& r) {
+  std::vector<char> buffer(1 << 20);
+  uint32_t crc = crc32_of(0, nullptr, 0);
+  for (uint64_t at = r.start; at < r.end;) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), r.end - at));
+    ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(at));
+    if (n <= 0) return false;
+    crc = crc32_of(crc, buffer.data(), static_cast<size_t>(n));
+    at += static_cast<uint64_t>(n);
+  }
+  return crc == r.crc;
+}
+
+}  // namespace
+
+ParsedJournal parse_journal(const std::string& text) {
   ParsedJournal j;
   std::istringstream in(text);
   std::string line;
@@ -62,28 +77,19 @@ ParsedJournal parse(const std::string& text) {
   return j;
 }
 
-bool owner_is_gone(const ParsedJournal& j, const fs::path& journal) {
-  if (j.owner_host == host_name())
-    return j.owner_pid > 0 && ::kill(static_cast<pid_t>(j.owner_pid), 0) != 0 && errno == ESRCH;
-  std::error_code ec;
-  auto modified = fs::last_write_time(journal, ec);
-  return !ec && fs::file_time_type::clock::now() - modified > kForeignStaleAfter;
-}
-
-bool range_intact(int fd, const DoneRange& r) {
-  std::vector<char> buffer(1 << 20);
-  uint32_t crc = crc32_of(0, nullptr, 0);
-  for (uint64_t at = r.start; at < r.end;) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), r.end - at));
-    ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(at));
-    if (n <= 0) return false;
-    crc = crc32_of(crc, buffer.data(), static_cast<size_t>(n));
-    at += static_cast<uint64_t>(n);
+std::vector<DoneRange> usable_ranges(const std::vector<DoneRange>& ranges, uint64_t size) {
+  std::map<uint64_t, DoneRange> kept;  // by start
+  for (const DoneRange& r : ranges) {
+    if (r.end <= r.start || r.end > size) continue;
+    auto next = kept.lower_bound(r.start);
+    if (next != kept.end() && next->first < r.end) continue;
+    if (next != kept.begin() && std::prev(next)->second.end > r.start) continue;
+    kept[r.start] = r;
   }
-  return crc == r.crc;
+  std::vector<DoneRange> out;
+  for (const auto& [start, r] : kept) out.push_back(r);
+  return out;
 }
-
-}  // namespace
 
 uint32_t crc32_of(uint32_t crc, const char* data, size_t size) {
   if (!data) return static_cast<uint32_t>(::crc32(0L, Z_NULL, 0));
@@ -116,7 +122,7 @@ ResumeJournal ResumeJournal::open(const fs::path& blobs_dir, const std::string& 
     }
     ParsedJournal old;
     try {
-      old = parse(read_file(entry.path()));
+      old = parse_journal(read_file(entry.path()));
     } catch (const Error&) {
       continue;  // vanished: someone else claimed it
     }
@@ -131,8 +137,8 @@ ResumeJournal ResumeJournal::open(const fs::path& blobs_dir, const std::string& 
     }
     journal.fd_ = ::open(journal.data_path_.c_str(), O_RDWR | O_CLOEXEC);
     if (journal.fd_ < 0) break;
-    for (const DoneRange& r : old.ranges) {
-      if (r.end <= size && range_intact(journal.fd_, r)) {
+    for (const DoneRange& r : usable_ranges(old.ranges, size)) {
+      if (range_intact(journal.fd_, r)) {
         journal.done_[r.start] = r;
         journal.resumed_bytes_ += r.end - r.start;
       }

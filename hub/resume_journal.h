@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace oclip::hub {
 
@@ -15,6 +16,21 @@ struct DoneRange {
   uint64_t end = 0;  // exclusive
   uint32_t crc = 0;  // zlib crc32 of the bytes: finds local damage to the partial
 };
+
+// A journal file's content; `valid` is false unless it starts with the magic line and names a
+// size. A torn last line (killed mid-write) is dropped.
+struct ParsedJournal {
+  uint64_t size = 0;
+  std::string owner_host;
+  long owner_pid = 0;
+  std::vector<DoneRange> ranges;
+  bool valid = false;
+};
+ParsedJournal parse_journal(const std::string& text);
+
+// The ranges worth checking against the partial: within [0, size), non-empty, and disjoint
+// (the first of two that overlap wins), sorted by start.
+std::vector<DoneRange> usable_ranges(const std::vector<DoneRange>& ranges, uint64_t size);
 
 class ResumeJournal {
  public:

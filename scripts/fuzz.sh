@@ -8,7 +8,7 @@ shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(repo_path_fuzz natural_sort_fuzz checkpoint_fuzz pickle_fuzz safetensors_fuzz npy_fuzz zip_fuzz
-           stored_tokens_fuzz front_matter_fuzz yaml_scalar_fuzz)
+           stored_tokens_fuzz front_matter_fuzz yaml_scalar_fuzz content_range_fuzz journal_fuzz)
 fi
 if [[ ! -f build-fuzz/build.ninja ]]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

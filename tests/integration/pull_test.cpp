@@ -1,6 +1,9 @@
 // oclip pull against the local Hub: cache layout, errors, faults, offline use.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -493,6 +496,29 @@ TEST_F(Pull, FetchesLargeFilesAsParallelRanges) {
             seed_file("open_clip_model.safetensors"));
 }
 
+TEST_F(Pull, IdleStreamTakesHalfOfASlowStreamsRange) {
+  // The first range request crawls at 50 KiB/s: alone, its 300,000 bytes would take 6 s.
+  LocalHubProcess hub(args({"--fault", "throttle=50,site=cdn,times=1"}));
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult result =
+      oclip(hub, {"pull", "hf-hub:laion/tiny", "--split-size", "300000", "--jobs", "2", "--json"});
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto stolen = [](const auto& l) {
+    return l["site"] == "cdn" && l["status"] == 206 && l["range"] != "bytes=0-299999" &&
+           l["range"] != "bytes=300000-599999";
+  };
+  auto log = hub.log_when([&](const auto& lines) { return count_if(lines, stolen) > 0; });
+  EXPECT_GE(count_if(log, stolen), 1u);
+  EXPECT_LT(seconds, 4.5);
+  fs::path snapshot = json_of(result)["snapshot"].get<std::string>();
+  EXPECT_EQ(read(snapshot / "open_clip_model.safetensors"),
+            seed_file("open_clip_model.safetensors"));
+  EXPECT_EQ(json_of(result)["bytes_fetched"].get<uint64_t>(),
+            600'000u + seed_file("open_clip_config.json").size());
+}
+
 TEST_F(Pull, KilledPullResumesFromItsJournal) {
   LocalHubProcess hub(args({"--fault", "throttle=100,site=cdn"}));
   fs::path blobs = repo_dir() / "blobs";
@@ -598,6 +624,46 @@ TEST_F(Pull, ConcurrentPullsWithLocksDownloadOnce) {
   EXPECT_EQ(sha256(read(repo_dir() / "blobs" / weights)), weights);
 }
 
+TEST_F(Pull, LockOfADeadProcessIsPassedAndALiveOneIsWaitedFor) {
+  LocalHubProcess hub(args());
+  std::string weights = sha256(seed_file("open_clip_model.safetensors"));
+  fs::path lock = cache() / ".locks" / "models--laion--tiny" / (weights + ".lock");
+  fs::create_directories(lock.parent_path());
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  // Held by this test's own descriptor, as a leaked descriptor or a stuck client would hold it.
+  struct Held {
+    int fd;
+    ~Held() { close(fd); }
+  };
+  auto hold = [&](const std::string& holder) {
+    std::ofstream(lock) << holder;
+    int fd = open(lock.c_str(), O_RDONLY);
+    EXPECT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+    return std::unique_ptr<Held>(new Held{fd});
+  };
+
+  // Above any pid the kernel hands out: that holder is gone.
+  {
+    auto holding = hold("pid 4194400 on " + std::string(host));
+    ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.err.find("stale lock"), std::string::npos) << result.err;
+    EXPECT_EQ(sha256(read(repo_dir() / "blobs" / weights)), weights);
+  }
+  // A live holder (this test) is waited for and named; the wait is bounded.
+  fs::remove_all(repo_dir());
+  {
+    auto holding = hold("pid " + std::to_string(getpid()) + " on " + host);
+    ProcessResult result = oclip(hub, {"pull", "hf-hub:laion/tiny"}, {{"OCLIP_LOCK_TIMEOUT", "2"}});
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.err.find("held by pid " + std::to_string(getpid())), std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("still held after 2 s"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(repo_dir() / "blobs" / weights));
+  }
+}
+
 TEST_F(Pull, FetchesTheTokenizerAndTextModelRepos) {
   TempDir model, tokenizer, text;
   write_seed(
@@ -682,13 +748,18 @@ TEST_F(Pull, JsonProgressLinesOnStderr) {
   std::istringstream lines(result.err);
   uint64_t last_weights = 0;
   size_t count = 0;
+  nlohmann::json last;
   for (std::string line; std::getline(lines, line); ++count) {
-    auto event = nlohmann::json::parse(line);
-    EXPECT_EQ(event["event"], "progress");
-    if (event["path"] == "open_clip_model.safetensors") last_weights = event["bytes"];
+    last = nlohmann::json::parse(line);
+    EXPECT_EQ(last["event"], "progress");
+    EXPECT_EQ(last["files"], 2);  // the config and the weights: the job's totals ride along
+    if (last["path"] == "open_clip_model.safetensors") last_weights = last["bytes"];
   }
   EXPECT_GE(count, 2u);
   EXPECT_EQ(last_weights, 600'000u);
+  uint64_t job = 600'000u + seed_file("open_clip_config.json").size();
+  EXPECT_EQ(last["job_total"].get<uint64_t>(), job);
+  EXPECT_EQ(last["job_bytes"].get<uint64_t>(), job);
   EXPECT_EQ(json_of(result)["bytes_fetched"].get<uint64_t>(),
             600'000u + seed_file("open_clip_config.json").size());
   // Without --progress, --json keeps stderr quiet.
@@ -763,6 +834,13 @@ TEST_F(Pull, LimitRateCapsTheSpeed) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_GT(seconds, 1.0);  // 586 KiB at 400 KiB/s; unlimited it takes milliseconds
+  // Also in one stream, when the server ignores Range.
+  LocalHubProcess no_ranges(args({"--fault", "ignore-range,site=cdn"}));
+  started = std::chrono::steady_clock::now();
+  result = oclip(no_ranges, {"pull", "hf-hub:laion/tiny", "--limit-rate", "400K", "--force"});
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_GT(seconds, 1.0);
   EXPECT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--limit-rate", "fast"}).exit_code, 2);
   EXPECT_EQ(oclip(hub, {"pull", "hf-hub:laion/tiny", "--jobs", "0"}).exit_code, 2);
 }
