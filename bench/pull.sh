@@ -42,23 +42,36 @@ row() {  # NAME MIB seconds cpu rss
     'BEGIN { printf "| %s | %.0f MiB/s | %.2f s | %.2f s | %d MiB |\n", n, mib / s, s, c, r }'
 }
 
-run_all() {  # SIZE_MIB [local-hub flags...]
-  local mib=$1
+# The run with the median wall time of RUNS, as "seconds cpu rss". Outputs are removed and dirty
+# pages flushed before each run, so no tool pays for the previous one's writeback.
+median_of() {  # RUNS CLEANUP_COMMAND COMMAND...
+  local runs=$1 cleanup=$2
+  shift 2
+  : >"$work/runs.txt"
+  for ((i = 0; i < runs; i++)); do
+    eval "$cleanup"
+    sync
+    measure "$@" >>"$work/runs.txt"
+  done
+  sort -n "$work/runs.txt" | sed -n "$(((runs + 1) / 2))p"
+}
+
+run_all() {  # SIZE_MIB RUNS [local-hub flags...]
+  local mib=$1 runs=$2
   local seed=$work/seed-$mib
   mkdir -p "$seed"
   [[ -f "$seed/open_clip_model.safetensors" ]] || head -c $((mib << 20)) /dev/urandom >"$seed/open_clip_model.safetensors"
   echo '{"model_cfg": {}, "preprocess_cfg": {}}' >"$seed/open_clip_config.json"
-  start_hub "$seed" "${@:2}"
+  start_hub "$seed" "${@:3}"
   echo "| tool | throughput | wall | CPU (user+sys) | peak RSS |"
   echo "|---|---:|---:|---:|---:|"
-  rm -rf "$work/hf"
-  row "oclip pull (4 ranges, sha256 verified)" "$mib" $(measure env HF_ENDPOINT="$endpoint" HF_HOME="$work/hf" build/oclip pull -q hf-hub:bench/big)
-  row "curl (one stream, no hash)" "$mib" $(measure curl -sS -o "$work/curl.bin" "$cdn_url")
+  row "oclip pull (4 ranges, sha256 verified)" "$mib" $(median_of "$runs" 'rm -rf "$work/hf"' env HF_ENDPOINT="$endpoint" HF_HOME="$work/hf" build/oclip pull -q hf-hub:bench/big)
+  row "curl (one stream, no hash)" "$mib" $(median_of "$runs" 'rm -f "$work/curl.bin"' curl -sS -o "$work/curl.bin" "$cdn_url")
   rm -f "$work/curl.bin"
-  row "curl piped to sha256sum (one stream, hashed)" "$mib" $(measure sh -c "curl -sS '$cdn_url' | sha256sum")
-  row "aria2c -x4 -s4 (no hash)" "$mib" $(measure aria2c -q -x4 -s4 -k1M --file-allocation=none --allow-overwrite=true -d "$work" -o aria.bin "$cdn_url")
+  row "curl piped to sha256sum (one stream, hashed)" "$mib" $(median_of "$runs" : sh -c "curl -sS '$cdn_url' | sha256sum")
+  row "aria2c -x4 -s4 (no hash)" "$mib" $(median_of "$runs" 'rm -f "$work/aria.bin"' aria2c -q -x4 -s4 -k1M --file-allocation=none --allow-overwrite=true -d "$work" -o aria.bin "$cdn_url")
   rm -f "$work/aria.bin"
-  row "@huggingface/hub downloadFileToCacheDir" "$mib" $(measure node bench/js_download.mjs "$module" "$endpoint" bench/big open_clip_model.safetensors "$work/js")
+  row "@huggingface/hub downloadFileToCacheDir" "$mib" $(median_of "$runs" 'rm -rf "$work/js"' node bench/js_download.mjs "$module" "$endpoint" bench/big open_clip_model.safetensors "$work/js")
   rm -rf "$work/js"
   warm=$(measure env HF_ENDPOINT="$endpoint" HF_HOME="$work/hf" build/oclip pull -q hf-hub:bench/big)
   stop_hub
@@ -74,14 +87,15 @@ run_all() {  # SIZE_MIB [local-hub flags...]
   echo "\`bash bench/pull.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores; GNU time for wall, CPU and peak RSS."
   echo "oclip checks the sha256 while it downloads; the others only write the bytes. Without a"
   echo "throttle, loopback on 2 cores is CPU-bound: server, client and hashing share the cores."
+  echo "Unthrottled rows are the median of 3 runs; dirty pages are flushed before every run."
   echo
   echo "### $size_mib MiB, no throttle"
   echo
-  run_all "$size_mib"
+  run_all "$size_mib" 3
   echo
   echo "### $throttled_mib MiB, server throttled to $((throttle_kib / 1024)) MiB/s per connection"
   echo
-  run_all "$throttled_mib" --fault "throttle=$throttle_kib,site=cdn"
+  run_all "$throttled_mib" 1 --fault "throttle=$throttle_kib,site=cdn"
   echo
 } >"$work/section.md"
 
