@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "card/check.h"
 #include "card/yaml.h"
 #include "core/error.h"
 
@@ -173,6 +174,8 @@ std::string render_readme(const CardInput& input) {
         .with_hint(
             "pass --license ID (e.g. mit, apache-2.0, other) or a --model-card JSON with one");
   }
+  if (std::string problem = license_id_problem(input.license); !problem.empty())
+    throw Error(ErrorKind::Usage, problem);
   const json& card = input.model_card;
   if (!card.is_null() && !card.is_object()) {
     throw Error(ErrorKind::Format, "the model card JSON must be an object");

@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <regex>
+#include <algorithm>
+
+#include "card/hub_lists.h"
 
 namespace oclip::card {
 namespace {
@@ -17,7 +19,49 @@ bool is_string_list(const YAML::Node& node) {
   return true;
 }
 
+bool listed(const std::vector<std::string_view>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'x'?)" for a near miss, else "".
+std::string suggestion(const std::vector<std::string_view>& ids, const std::string& id) {
+  std::string lower = id;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view best;
+  size_t best_distance = std::max<size_t>(3, lower.size() / 3);  // beyond: a different word
+  for (std::string_view candidate : ids) {
+    size_t d = edit_distance(lower, candidate);
+    if (d < best_distance) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
+}
+
 }  // namespace
+
+std::string license_id_problem(const std::string& id) {
+  if (listed(hub_licenses(), id)) return "";
+  return "license '" + id + "' is not in the Hub's license list" + suggestion(hub_licenses(), id) +
+         "; for another license use 'other' with license_name and license_link";
+}
 
 std::vector<std::string> check_front_matter(std::string_view readme) {
   std::vector<std::string> problems;
@@ -40,12 +84,10 @@ std::vector<std::string> check_front_matter(std::string_view readme) {
   if (!root.IsMap()) return {"the front matter must be a mapping of keys to values"};
 
   if (const YAML::Node license = root["license"]) {
-    static const std::regex kLicenseId("[a-z0-9][a-z0-9.+-]*");
     if (!is_string(license)) {
       problems.push_back("license must be a string");
-    } else if (!std::regex_match(license.Scalar(), kLicenseId)) {
-      problems.push_back("license '" + license.Scalar() +
-                         "' is not a license identifier (lowercase, e.g. mit, apache-2.0, other)");
+    } else if (std::string problem = license_id_problem(license.Scalar()); !problem.empty()) {
+      problems.push_back(problem);
     } else if (license.Scalar() == "other" &&
                (!root["license_name"] || !is_string(root["license_name"]))) {
       problems.push_back("license 'other' needs license_name (and usually license_link)");
@@ -64,9 +106,9 @@ std::vector<std::string> check_front_matter(std::string_view readme) {
     if (node && !is_string(node)) problems.push_back(std::string(key) + " must be a string");
   }
   if (const YAML::Node pipeline = root["pipeline_tag"]; pipeline && is_string(pipeline)) {
-    static const std::regex kTask("[a-z0-9]+(-[a-z0-9]+)*");
-    if (!std::regex_match(pipeline.Scalar(), kTask)) {
-      problems.push_back("pipeline_tag '" + pipeline.Scalar() + "' is not a task id");
+    if (!listed(hub_tasks(), pipeline.Scalar())) {
+      problems.push_back("pipeline_tag '" + pipeline.Scalar() + "' is not one of the Hub's tasks" +
+                         suggestion(hub_tasks(), pipeline.Scalar()));
     }
   }
   return problems;

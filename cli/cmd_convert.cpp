@@ -8,6 +8,7 @@
 #include "card/card.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/tokenizer_files.h"
 #include "cli/validator_process.h"
 #include "convert/conversion.h"
 #include "core/file_io.h"
@@ -35,28 +36,20 @@ struct Options {
   std::string tokenizer_dir;
 };
 
-std::vector<fs::path> tokenizer_files_in(const fs::path& dir) {
-  std::vector<fs::path> found;
-  for (const std::string& name : hub::tokenizer_file_names()) {
-    if (fs::is_regular_file(dir / name)) found.push_back(dir / name);
-  }
-  return found;
-}
-
 // From --tokenizer-dir, else the Hub cache's copy of the tokenizer repo (offline).
-std::vector<fs::path> tokenizer_files(const Config& config, const Options& options,
-                                      const std::string& repo) {
+TokenizerFiles tokenizer_files(const Config& config, const Options& options,
+                               const std::string& repo) {
   if (!options.tokenizer_dir.empty()) {
-    std::vector<fs::path> files = tokenizer_files_in(options.tokenizer_dir);
-    if (files.empty())
+    TokenizerFiles found = tokenizer_files_in(options.tokenizer_dir, options.tokenizer_dir);
+    if (found.files.empty())
       throw Error(ErrorKind::NotFound, "no tokenizer files in " + options.tokenizer_dir);
-    return files;
+    return found;
   }
   hub::HubCache cache(config.hub_cache, !config.disable_symlinks);
   hub::RepoRef ref{"model", repo, ""};
   std::optional<std::string> commit = cache.commit_for(ref, "main");
   if (!commit) return {};
-  return tokenizer_files_in(cache.snapshot_dir(ref, *commit));
+  return tokenizer_files_in(cache.snapshot_dir(ref, *commit), repo);
 }
 
 int dry_run(const Config& config, const convert::Conversion& c) {
@@ -154,7 +147,11 @@ int convert_command(const Config& config, Options options) {
       c.model_cfg.contains("text_cfg") ? c.model_cfg["text_cfg"] : Json::object();
   if (text_cfg.contains("hf_tokenizer_name")) {
     const std::string repo = text_cfg["hf_tokenizer_name"];
-    folder.extra_files = tokenizer_files(config, options, repo);
+    TokenizerFiles tokenizer = tokenizer_files(config, options, repo);
+    folder.extra_files = tokenizer.files;
+    if (!tokenizer.notice.empty()) notices.push_back(tokenizer.notice);
+    if (!tokenizer.problem.empty())
+      notices.push_back(tokenizer.problem + ": AutoTokenizer may not load the folder");
     if (folder.extra_files.empty())
       notices.push_back("no tokenizer files: a local-dir: load needs " + repo +
                         "'s; run 'oclip pull hf-hub:" + repo +

@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/scratch_dir.h"
+#include "cli/tokenizer_files.h"
 #include "convert/conversion.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -72,21 +73,22 @@ Json folder_config(const hub::LocalFile& file) {
   return config;
 }
 
-// The tokenizer files of `repo`, through the Hub cache (fetched when missing).
-std::vector<fs::path> tokenizer_files_from_hub(const Config& config, hub::HubApi& api,
-                                               hub::HttpClient& http, const std::string& repo) {
+// The tokenizer files of `repo`, through the Hub cache (fetched when missing), with its
+// config.json for the tokenizer class an old tokenizer_config.json leaves out.
+TokenizerFiles tokenizer_files_from_hub(const Config& config, hub::HubApi& api,
+                                        hub::HttpClient& http, const std::string& repo) {
   hub::HubCache cache(config.hub_cache, !config.disable_symlinks);
   hub::PullOptions pull;
   pull.repo.id = repo;
   pull.optional_files = hub::tokenizer_file_names();
+  pull.optional_files.push_back("config.json");
   hub::PullResult result = hub::pull_repo(config, api, http, cache, pull, {});
-  std::vector<fs::path> files;
-  for (const hub::PulledFile& f : result.files) files.push_back(result.snapshot / f.path);
-  if (files.empty()) {
+  TokenizerFiles found = tokenizer_files_in(result.snapshot, repo);
+  if (found.files.empty()) {
     throw Error(ErrorKind::NotFound, repo + " has none of the tokenizer files")
         .with_hint("give them with --tokenizer-dir DIR");
   }
-  return files;
+  return found;
 }
 
 // The tokenizer files of `source` the folder lacks, from --tokenizer-dir or the tokenizer's own
@@ -94,24 +96,28 @@ std::vector<fs::path> tokenizer_files_from_hub(const Config& config, hub::HubApi
 void add_tokenizer_files(const Config& config, const Options& options, hub::HubApi& api,
                          hub::HttpClient& http, const std::string& source,
                          std::vector<hub::LocalFile>& files, std::vector<std::string>& notices) {
-  std::vector<fs::path> found;
+  TokenizerFiles found;
   if (!options.tokenizer_dir.empty()) {
-    for (const std::string& name : hub::tokenizer_file_names()) {
-      if (fs::is_regular_file(fs::path(options.tokenizer_dir) / name))
-        found.push_back(fs::path(options.tokenizer_dir) / name);
-    }
-    if (found.empty())
+    found = tokenizer_files_in(options.tokenizer_dir, options.tokenizer_dir);
+    if (found.files.empty())
       throw Error(ErrorKind::NotFound, "no tokenizer files in " + options.tokenizer_dir);
   } else if (source != options.repo_id) {
     found = tokenizer_files_from_hub(config, api, http, source);
   }
   int added = 0;
-  for (const fs::path& path : found) {
-    std::string name = path.filename().string();
-    if (find_file(files, name) != files.end()) continue;
-    files.push_back(hub::local_file(name, path));
+  for (const convert::ExtraFile& file : found.files) {
+    if (find_file(files, file.name) != files.end()) continue;
+    files.push_back(file.source.empty() ? hub::memory_file(file.name, file.content)
+                                        : hub::local_file(file.name, file.source));
     ++added;
   }
+  if (!found.problem.empty()) {
+    throw Error(ErrorKind::Format, found.problem)
+        .with_hint(
+            "give the tokenizer files with --tokenizer-dir DIR, its tokenizer_config.json "
+            "naming tokenizer_class");
+  }
+  if (!found.notice.empty()) notices.push_back(found.notice);
   notices.push_back(std::to_string(added) + " tokenizer file" + (added == 1 ? "" : "s") +
                     " added from " +
                     (options.tokenizer_dir.empty() ? source : options.tokenizer_dir));

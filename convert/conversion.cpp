@@ -251,11 +251,15 @@ void write_folder(const Conversion& c, const Checkpoint& source, const fs::path&
   if (options.write_bin) write_torch_bin(temp / "open_clip_pytorch_model.bin", outputs);
   write_file_atomic(temp / "open_clip_config.json", config_json(c));
   if (!options.readme.empty()) write_file_atomic(temp / "README.md", options.readme);
-  for (const fs::path& file : options.extra_files) {
-    fs::copy_file(file, temp / file.filename(), ec);
+  for (const ExtraFile& file : options.extra_files) {
+    if (file.source.empty()) {
+      write_file_atomic(temp / file.name, file.content);
+      continue;
+    }
+    fs::copy_file(file.source, temp / file.name, ec);
     if (ec)
-      throw Error(ErrorKind::Io, "cannot copy " + file.string() + ": " + ec.message())
-          .with_file(file.string());
+      throw Error(ErrorKind::Io, "cannot copy " + file.source.string() + ": " + ec.message())
+          .with_file(file.source.string());
   }
 
   if (fs::exists(dir, ec)) {

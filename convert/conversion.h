@@ -52,12 +52,20 @@ std::optional<Family> detect_family(const Checkpoint& source);
 Conversion plan_conversion(const Checkpoint& source, const ConvertOptions& options,
                            const registry::Registry& registry);
 
+// A file written into the folder beside the model: a copy of `source`, or `content` when
+// `source` is empty.
+struct ExtraFile {
+  std::string name;
+  std::filesystem::path source;
+  std::string content;
+};
+
 struct FolderOptions {
-  bool write_bin = false;     // also open_clip_pytorch_model.bin
-  bool force = false;         // replace an existing non-empty folder
-  std::string source_sha256;  // hashed from the mapped source while writing when empty
-  std::vector<std::filesystem::path> extra_files;  // copied in as they are (tokenizer files)
-  std::string readme;                              // README.md's text; empty: none
+  bool write_bin = false;              // also open_clip_pytorch_model.bin
+  bool force = false;                  // replace an existing non-empty folder
+  std::string source_sha256;           // hashed from the mapped source while writing when empty
+  std::vector<ExtraFile> extra_files;  // the tokenizer files
+  std::string readme;                  // README.md's text; empty: none
 };
 
 // Writes open_clip_model.safetensors (+ .bin) and open_clip_config.json into a temporary

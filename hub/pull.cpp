@@ -213,6 +213,9 @@ struct Dependency {
   std::string repo_id;
   std::vector<std::string> files;
   bool has_tokenizer = false;
+  // config.json is there only for AutoTokenizer's class lookup (an old tokenizer_config.json
+  // names none): kept in the cache, where convert and push read it, not put in a --local-dir.
+  bool config_for_tokenizer_only = false;
 };
 
 // Other repos open_clip reads when it loads this config (open-clip.md §6.5, §9): the HF
@@ -233,14 +236,13 @@ std::vector<Dependency> dependencies_of(const std::filesystem::path& config_file
   };
   std::string tokenizer = name_of("hf_tokenizer_name");
   std::string text_model = name_of("hf_model_name");
-  if (!tokenizer.empty()) out.push_back({tokenizer, tokenizer_file_names(), true});
-  if (!text_model.empty()) {
-    if (text_model == tokenizer) {
-      out.back().files.push_back("config.json");
-    } else {
-      out.push_back({text_model, {"config.json"}, false});
-    }
+  if (!tokenizer.empty()) {
+    Dependency d{tokenizer, tokenizer_file_names(), true, text_model != tokenizer};
+    d.files.push_back("config.json");
+    out.push_back(d);
   }
+  if (!text_model.empty() && text_model != tokenizer)
+    out.push_back({text_model, {"config.json"}, false, false});
   return out;
 }
 
@@ -266,6 +268,8 @@ PullResult pull(const Config& config, HubApi& api, const HttpClient& http, const
     // The repo's own tokenizer comes at the same commit; another repo's at its main branch.
     sub.revision = sub.repo.id == options.repo.id ? result.commit : "main";
     sub.optional_files = dependency.files;
+    if (!options.local_dir.empty() && dependency.config_for_tokenizer_only)
+      std::erase(sub.optional_files, std::string("config.json"));
     sub.force = options.force;
     sub.local_dir = options.local_dir;
     // A folder for local-dir: loads needs the tokenizer files in it (open-clip.md §6.5); the text

@@ -144,6 +144,11 @@ TEST_F(Card, NoLicenseIsRefusedAndNothingWritten) {
   EXPECT_NE(r.err.find("no license"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--license"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(folder() / "README.md"));
+  // A license the Hub does not know is refused too, with the near miss named.
+  r = oclip({"card", folder().string(), "--license", "Apache-2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'apache-2.0'?"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(folder() / "README.md"));
 }
 
 TEST_F(Card, BadModelCardsAndConfigsAreFormatErrors) {
@@ -172,7 +177,12 @@ TEST_F(Card, CheckReportsEachProblem) {
            {"---\nlicense: [mit\n---\n", "not YAML"},
            {"---\n- a\n- b\n---\n", "mapping"},
            {"---\ntags: [clip]\n---\n", "no license"},
-           {"---\nlicense: MIT License\n---\n", "not a license identifier"},
+           {"---\nlicense: MIT License\n---\n", "not in the Hub's license list"},
+           {"---\nlicense: apache2.0\n---\n", "did you mean 'apache-2.0'?"},
+           {"---\nlicense: cc-by-nc-4.0\npipeline_tag: zero-shot-image-classification\n---\n", ""},
+           {"---\nlicense: mit\npipeline_tag: zero-shot-image-classifier\n---\n",
+            "did you mean 'zero-shot-image-classification'?"},
+           {"---\nlicense: mit\npipeline_tag: clip\n---\n", "not one of the Hub's tasks"},
            {"---\nlicense: other\n---\n", "license_name"},
            {"---\nlicense: mit\ntags: clip\n---\n", "tags must be a list of strings"},
            {"---\nlicense: mit\ndatasets:\n- {a: 1}\n---\n", "datasets must be a list"},

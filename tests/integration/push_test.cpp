@@ -497,4 +497,58 @@ TEST_F(PushTokenizer, ModelAndPretrainedBuildThePushToHfHubFolder) {
   EXPECT_NE(both.err.find("a folder, or --model"), std::string::npos) << both.err;
 }
 
+// Old tokenizer repos (bert-base-uncased, CLIPA's) name no tokenizer_class; AutoTokenizer then
+// reads config.json, which a model folder does not carry.
+class PushOldTokenizer : public Push {
+ protected:
+  PushOldTokenizer()
+      : Push({"--repo", "bert-base-uncased=" + seed("bert"), "--repo", "acme/odd=" + seed("odd")}) {
+  }
+
+  static std::string seed(const std::string& model_type) {
+    static std::map<std::string, TempDir> dirs;
+    const fs::path dir = dirs[model_type].path();
+    write(dir / "tokenizer_config.json", R"({"do_lower_case": true, "model_max_length": 512})");
+    write(dir / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\na\nb\n");
+    write(dir / "config.json", R"({"model_type": ")" + model_type + R"("})");
+    return dir.string();
+  }
+
+  fs::path folder_naming(const std::string& tokenizer) const {
+    fs::path folder = small_folder("model-" + tokenizer.substr(0, tokenizer.find('/')));
+    json config = json::parse(oclip::read_file(folder / "open_clip_config.json"));
+    config["model_cfg"]["text_cfg"]["hf_tokenizer_name"] = tokenizer;
+    write(folder / "open_clip_config.json", config.dump());
+    return folder;
+  }
+};
+
+TEST_F(PushOldTokenizer, TokenizerClassIsInferredFromTheModelType) {
+  fs::path folder = folder_naming("bert-base-uncased");
+  ProcessResult r = oclip(
+      {"push", folder.string(), "--repo-id", "alice/clipa", "--no-card", "--hf-tokenizer-self"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("tokenizer_class BertTokenizer written"), std::string::npos) << r.err;
+  fs::path snapshot = pull_all("alice/clipa");
+  json tokenizer = json::parse(oclip::read_file(snapshot / "tokenizer_config.json"));
+  EXPECT_EQ(tokenizer["tokenizer_class"], "BertTokenizer");
+  EXPECT_EQ(tokenizer["do_lower_case"], true);  // the rest as the repo has it
+  EXPECT_EQ(tokenizer["model_max_length"], 512);
+  EXPECT_EQ(oclip::read_file(snapshot / "vocab.txt"),
+            oclip::read_file(fs::path(seed("bert")) / "vocab.txt"));
+  EXPECT_FALSE(fs::exists(snapshot / "config.json"));
+}
+
+TEST_F(PushOldTokenizer, UnknownModelTypeIsRefusedNamingTheRepo) {
+  fs::path folder = folder_naming("acme/odd");
+  ProcessResult r = oclip(
+      {"push", folder.string(), "--repo-id", "alice/odd", "--no-card", "--hf-tokenizer-self"});
+  EXPECT_EQ(r.exit_code, 8) << r.err;
+  EXPECT_NE(r.err.find("acme/odd's tokenizer_config.json names no tokenizer_class"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("'odd'"), std::string::npos) << r.err;
+  EXPECT_TRUE(requests("POST", "/api/models/alice/odd/commit/main").empty());
+}
+
 }  // namespace

@@ -319,6 +319,19 @@ class ConvertTrainingCheckpoints(unittest.TestCase):
                               "--model", "tiny-hf-tok", "-o", path("tok_b")], capture_output=True, text=True)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertIn("tokenizer.json", os.listdir(path("tok_b")))
+        self.assertIn("names no tokenizer_class", run.stderr)
+        # An old tokenizer_config.json without its class gets the one config.json's model_type implies.
+        os.makedirs(path("oldtok"), exist_ok=True)
+        for name, text in [("tokenizer_config.json", '{"model_max_length": 512}'), ("spiece.model", "sp"),
+                           ("config.json", '{"model_type": "t5"}')]:
+            with open(path("oldtok/" + name), "w") as f:
+                f.write(text)
+        run = convert(path("tok.pt"), "--model", "tiny-hf-tok", "-o", path("tok_d"), "--tokenizer-dir", path("oldtok"))
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("tokenizer_class T5Tokenizer written", run.stderr)
+        with open(path("tok_d/tokenizer_config.json")) as f:
+            self.assertEqual(json.load(f), {"model_max_length": 512, "tokenizer_class": "T5Tokenizer"})
+        self.assertNotIn("config.json", os.listdir(path("tok_d")))
         run = subprocess.run([OCLIP, "--config-dir", path("configs"), "--cache-dir", path("empty-cache"), "convert",
                               path("tok.pt"), "--model", "tiny-hf-tok", "-o", path("tok_c")], capture_output=True, text=True)
         self.assertEqual(run.returncode, 0, run.stderr)
