@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace oclip::cli {
 namespace {
@@ -19,10 +20,7 @@ std::string trim_token(std::string value) {
   value.erase(
       std::remove_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }),
       value.end());
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  value.erase(value.begin(), std::find_if(value.begin(), value.end(), not_space));
-  value.erase(std::find_if(value.rbegin(), value.rend(), not_space).base(), value.end());
-  return value;
+  return strip(value);
 }
 
 // Set and non-empty.

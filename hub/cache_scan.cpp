@@ -11,6 +11,7 @@
 #include "core/file_io.h"
 #include "core/hash.h"
 #include "core/mapped_file.h"
+#include "core/text.h"
 
 namespace oclip::hub {
 namespace {
@@ -21,11 +22,6 @@ bool is_hex(const std::string& s, size_t length) {
   return s.size() == length && std::all_of(s.begin(), s.end(), [](char c) {
            return std::isxdigit(c) && !std::isupper(c);
          });
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
 }
 
 struct Times {
@@ -45,7 +41,7 @@ std::map<std::string, std::vector<std::string>> read_refs(const fs::path& refs_d
   if (!fs::is_directory(refs_dir, ec)) return by_commit;
   for (const fs::directory_entry& e : fs::recursive_directory_iterator(refs_dir, ec)) {
     if (!e.is_regular_file()) continue;
-    by_commit[trim(read_file(e.path()))].push_back(
+    by_commit[strip(read_file(e.path()))].push_back(
         e.path().lexically_relative(refs_dir).generic_string());
   }
   return by_commit;

@@ -13,7 +13,6 @@ struct BlobFetch {
   uint64_t bytes_fetched = 0;  // off the wire, including refetched bytes
   int resumes = 0;             // Range requests after a mid-body failure
   int restarts = 0;            // from zero: Range ignored, bad Content-Range, hash mismatch
-  int steals = 0;              // ranges split so an idle stream takes half a slow one's rest
 };
 
 using ByteProgress = std::function<void(uint64_t delta)>;

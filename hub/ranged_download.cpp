@@ -299,7 +299,6 @@ std::optional<BlobFetch> download_blob_ranged(HubApi& api, const HttpClient& htt
           todo.push_back({cut, victim->part.end});
           victim->part.end = cut;
           victim->shortened = true;
-          ++stats.steals;
           continue;
         }
       }

@@ -7,20 +7,12 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/text.h"
 
 namespace oclip::hub {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Python's str.strip(): every ASCII whitespace character, vertical tab and form feed included.
-std::string trim(const std::string& s) {
-  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  size_t begin = 0, end = s.size();
-  while (begin < end && space(s[begin])) ++begin;
-  while (end > begin && space(s[end - 1])) --end;
-  return s.substr(begin, end - begin);
-}
 
 std::string read_if_exists(const fs::path& path) {
   std::error_code ec;
@@ -54,7 +46,7 @@ std::vector<TokenSection> parse_stored_tokens(std::string_view text, const std::
     start = end + 1;
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    const std::string stripped = trim(line);
+    const std::string stripped = strip(line);
     if (stripped.empty() || stripped[0] == '#' || stripped[0] == ';') continue;
     if (stripped.front() == '[' && stripped.back() == ']') {
       sections.push_back({stripped.substr(1, stripped.size() - 2), {}});
@@ -66,13 +58,13 @@ std::vector<TokenSection> parse_stored_tokens(std::string_view text, const std::
       continue;
     }
     const size_t sep = stripped.find_first_of("=:");
-    if (sections.empty() || sep == std::string::npos || trim(stripped.substr(0, sep)).empty())
+    if (sections.empty() || sep == std::string::npos || strip(stripped.substr(0, sep)).empty())
       throw Error(ErrorKind::Format, label + ":" + std::to_string(number) + ": not an INI line")
           .with_file(label);
-    std::string key = trim(stripped.substr(0, sep));
+    std::string key = strip(stripped.substr(0, sep));
     std::transform(key.begin(), key.end(), key.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    sections.back().entries.emplace_back(key, trim(stripped.substr(sep + 1)));
+    sections.back().entries.emplace_back(key, strip(stripped.substr(sep + 1)));
   }
   return sections;
 }
@@ -83,7 +75,7 @@ fs::path TokenStore::stored_tokens_path() const {
   return token_path_.parent_path() / "stored_tokens";
 }
 
-std::string TokenStore::active_token() const { return trim(read_if_exists(token_path_)); }
+std::string TokenStore::active_token() const { return strip(read_if_exists(token_path_)); }
 
 std::vector<TokenSection> TokenStore::read_sections() const {
   return parse_stored_tokens(read_if_exists(stored_tokens_path()), stored_tokens_path().string());

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/text.h"
+
 namespace local_hub {
 namespace {
 
@@ -23,12 +25,6 @@ constexpr int kIdleTimeoutMs = 10'000;
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  size_t e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
 // Reads until `buffer` holds at least `want` bytes. False on EOF, error, timeout or stop.
@@ -311,7 +307,8 @@ void HttpServer::serve_connection(int fd) {
       std::string field = head.substr(pos, next - pos);
       size_t colon = field.find(':');
       if (colon != std::string::npos) {
-        request.headers[trim(field.substr(0, colon))] = trim(field.substr(colon + 1));
+        request.headers[oclip::strip(field.substr(0, colon))] =
+            oclip::strip(field.substr(colon + 1));
       }
       pos = next + 2;
     }
