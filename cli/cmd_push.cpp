@@ -144,6 +144,53 @@ std::string tokenizer_source(const Options& options, std::vector<hub::LocalFile>
   return source;
 }
 
+// --pretrained TAG: the entry's weights and README from its Hub repo, through the cache.
+// Returns the weight file; preprocessing then follows the entry unless flags say otherwise.
+std::string pull_pretrained(const Config& config, hub::HubApi& api, hub::HttpClient& http,
+                            Options& options, std::vector<std::string>& notices) {
+  registry::Registry registry = load_registry(config);
+  const registry::PretrainedEntry& entry =
+      registry.find_pretrained(options.model, options.pretrained);
+  if (entry.hf_hub_repo.empty()) {
+    throw Error(ErrorKind::Unsupported, options.model + ":" + std::string(entry.tag) +
+                                            " has no Hub copy, only " + std::string(entry.url));
+  }
+  hub::HubCache cache(config.hub_cache, !config.disable_symlinks);
+  hub::PullOptions pull;
+  pull.repo.id = std::string(entry.hf_hub_repo);
+  pull.optional_files = hub::weight_candidates(std::string(entry.hf_hub_filename));
+  pull.optional_files.push_back(kReadme);
+  hub::PullResult pulled = hub::pull_repo(config, api, http, cache, pull, {});
+  for (const std::string& name : pull.optional_files) {
+    if (name == kReadme || !fs::exists(pulled.snapshot / name)) continue;
+    if (options.convert.pretrained_tag.empty()) options.convert.pretrained_tag = options.pretrained;
+    notices.push_back("weights of " + options.model + ":" + options.pretrained + " from " +
+                      pull.repo.id + " (" + name + ")");
+    return (pulled.snapshot / name).string();
+  }
+  throw Error(ErrorKind::NotFound, pull.repo.id + " has none of the weight files of " +
+                                       options.model + ":" + options.pretrained);
+}
+
+// The license in the front matter of the README beside a checkpoint that sits in a Hub cache
+// snapshot (a pulled model), with the repo it came from; nullopt otherwise.
+std::optional<std::pair<std::string, std::string>> source_repo_license(
+    const std::string& checkpoint) {
+  fs::path snapshot = fs::path(checkpoint).parent_path();
+  fs::path repo_folder = snapshot.parent_path().parent_path();
+  std::string folder_name = repo_folder.filename().string();
+  if (snapshot.parent_path().filename() != "snapshots" || folder_name.rfind("models--", 0) != 0 ||
+      !fs::is_regular_file(snapshot / kReadme)) {
+    return std::nullopt;
+  }
+  std::optional<std::string> license = card::front_matter_license(read_file(snapshot / kReadme));
+  if (!license) return std::nullopt;
+  std::string repo = folder_name.substr(8);
+  size_t dashes = repo.find("--");
+  if (dashes != std::string::npos) repo.replace(dashes, 2, "/");
+  return std::make_pair(*license, repo);
+}
+
 // --model NAME --pretrained FILE: the folder convert would write, built in `scratch`.
 std::vector<hub::LocalFile> build_model_folder(const Config& config, Options options,
                                                const fs::path& scratch) {
@@ -194,6 +241,12 @@ std::string settle_readme(const Options& options, hub::HubApi& api, const hub::R
   input.model_card = card_json;
   input.license = !options.license.empty() ? options.license
                                            : card::card_license(input.model_card).value_or("");
+  if (input.license.empty() && !options.model.empty()) {
+    if (auto source = source_repo_license(options.pretrained)) {
+      input.license = source->first;
+      notices.push_back("license " + source->first + " from " + source->second + "'s README");
+    }
+  }
   if (input.license.empty()) {
     throw Error(ErrorKind::Usage, "no README.md to push and no license to write one with")
         .with_hint("pass --license ID (or --model-card card.json with a license), or --no-card");
@@ -260,15 +313,16 @@ void print_human(const hub::PushResult& result, bool dry_run) {
   }
 }
 
-int push(const Config& config, const Options& options) {
+int push(const Config& config, Options options) {
   if (auto problem = hub::repo_id_problem(options.repo_id)) {
     throw Error(ErrorKind::Usage, "invalid --repo-id '" + options.repo_id + "': " + *problem);
   }
   if (options.folder.empty() == options.model.empty()) {
-    throw Error(ErrorKind::Usage, "push takes a folder, or --model NAME --pretrained FILE");
+    throw Error(ErrorKind::Usage, "push takes a folder, or --model NAME --pretrained FILE|TAG");
   }
   if (!options.model.empty() && options.pretrained.empty()) {
-    throw Error(ErrorKind::Usage, "--model needs --pretrained FILE (the checkpoint to push)");
+    throw Error(ErrorKind::Usage,
+                "--model needs --pretrained FILE|TAG (a checkpoint, or a pretrained tag)");
   }
   if (options.create_pr && options.revision.rfind("refs/pr/", 0) == 0) {
     throw Error(ErrorKind::Usage, "--create-pr starts from a branch, not " + options.revision);
@@ -290,6 +344,11 @@ int push(const Config& config, const Options& options) {
   std::vector<std::string> notices;
   ScratchDir scratch("oclip-push-");
   bool building = !options.model.empty();
+  if (building && !fs::is_regular_file(options.pretrained)) {
+    if (options.pretrained.find_first_of("./") != std::string::npos)
+      throw Error(ErrorKind::Usage, "--pretrained " + options.pretrained + ": no such file");
+    options.pretrained = pull_pretrained(config, api, http, options, notices);
+  }
   std::vector<hub::LocalFile> files =
       building ? build_model_folder(config, options, scratch.path())
                : hub::collect_folder(options.folder, options.include, options.exclude);
@@ -373,8 +432,8 @@ Command add_push_command(CLI::App& parent) {
   app->add_option("--model", options->model,
                   "Instead of DIR: build the folder from --pretrained for this architecture");
   app->add_option("--pretrained", options->pretrained,
-                  "With --model: the checkpoint (an open_clip training checkpoint or state dict)")
-      ->check(CLI::ExistingFile);
+                  "With --model: the checkpoint (an open_clip training checkpoint or state dict), "
+                  "or a pretrained tag whose Hub weights to take");
   app->add_option("--precision", options->convert.precision, "With --model: tensor precision")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
   app->add_option("--safe-serialization", options->safe_serialization,
@@ -393,7 +452,8 @@ Command add_push_command(CLI::App& parent) {
   app->footer(
       "Examples:\n  oclip push out/MobileCLIP-S2 --repo-id org/MobileCLIP-S2 --license other\n"
       "  oclip push --model ViT-B-32 --pretrained epoch_32.pt --repo-id org/model "
-      "--hf-tokenizer-self --license mit");
+      "--hf-tokenizer-self --license mit\n"
+      "  oclip push --model ViT-B-32 --pretrained laion2b_s34b_b79k --repo-id org/model");
 
   return {app, [options](const Config& config) { return push(config, *options); }};
 }

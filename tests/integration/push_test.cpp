@@ -404,7 +404,8 @@ TEST_F(Push, BadInputIsRefusedBeforeAnyRequest) {
 
 class PushTokenizer : public Push {
  protected:
-  PushTokenizer() : Push({"--repo", "openai/clip-vit-large-patch14=" + seed_tokenizer()}) {}
+  explicit PushTokenizer(const std::vector<std::string>& more = {})
+      : Push(with({"--repo", "openai/clip-vit-large-patch14=" + seed_tokenizer()}, more)) {}
 
   // A made-up tokenizer repo: real vocabularies cannot be bundled.
   static std::string seed_tokenizer() {
@@ -495,6 +496,66 @@ TEST_F(PushTokenizer, ModelAndPretrainedBuildThePushToHfHubFolder) {
                               "--pretrained", checkpoint, "--repo-id", "alice/x"});
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("a folder, or --model"), std::string::npos) << both.err;
+}
+
+// A model on the Hub whose README names its license: pushing its weights again needs no
+// --license, since the source repo's front matter tells it (open-clip.md §4.4).
+class PushFromHub : public PushTokenizer {
+ protected:
+  static std::string seed_source() {
+    static TempDir dir;
+    const fs::path golden = kCases / "clip-tiny-native" / "source";
+    fs::copy_file(golden / "open_clip_pytorch_model.bin",
+                  dir.path() / "open_clip_pytorch_model.bin", fs::copy_options::skip_existing);
+    fs::copy_file(golden / "open_clip_config.json", dir.path() / "open_clip_config.json",
+                  fs::copy_options::skip_existing);
+    write(dir.path() / "README.md", "---\nlicense: cc-by-4.0\ntags:\n- clip\n---\n# tiny\n");
+    return dir.path().string();
+  }
+  // The same model also under the Hub repo of ViT-B-32's laion2b_s34b_b79k entry.
+  PushFromHub()
+      : PushTokenizer({"--repo", "laion/tiny-source=" + seed_source(), "--repo",
+                       "laion/CLIP-ViT-B-32-laion2B-s34B-b79K=" + seed_source()}) {}
+};
+
+TEST_F(PushFromHub, LicenseComesFromThePulledModelsReadme) {
+  fs::path golden = kCases / "clip-tiny-native";
+  json config = json::parse(oclip::read_file(golden / "open_clip_config.json"));
+  write(home_.path() / "configs/clip-tiny-native.json", config["model_cfg"].dump());
+  ProcessResult pulled = oclip({"pull", "hf-hub:laion/tiny-source", "--all"});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  fs::path snapshot = pulled.out.substr(0, pulled.out.find('\n'));
+  ProcessResult r =
+      oclip({"--config-dir", (home_.path() / "configs").string(), "push", "--model",
+             "clip-tiny-native", "--pretrained",
+             (snapshot / "open_clip_pytorch_model.bin").string(), "--repo-id", "alice/again"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("license cc-by-4.0 from laion/tiny-source's README"), std::string::npos)
+      << r.err;
+  fs::path pushed = pull_all("alice/again");
+  EXPECT_NE(oclip::read_file(pushed / "README.md").find("license: cc-by-4.0\n"), std::string::npos);
+}
+
+TEST_F(PushFromHub, PretrainedTagTakesTheEntrysHubWeights) {
+  // ViT-B-32's tag resolves to its Hub repo, whose weights are pulled and checked against the
+  // architecture: the tiny model stands in, so the conversion is refused, listing the names.
+  ProcessResult r = oclip({"push", "--model", "ViT-B-32", "--pretrained", "laion2b_s34b_b79k",
+                           "--repo-id", "alice/b32"});
+  EXPECT_EQ(r.exit_code, 8) << r.err;
+  EXPECT_NE(r.err.find("ViT-B-32"), std::string::npos) << r.err;
+  EXPECT_FALSE(requests("GET", "/laion/CLIP-ViT-B-32-laion2B-s34B-b79K/resolve/").empty() &&
+               requests("HEAD", "/laion/CLIP-ViT-B-32-laion2B-s34B-b79K/resolve/").empty());
+  EXPECT_TRUE(fs::exists(home_.path() / "cache/models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K"));
+  EXPECT_TRUE(requests("POST", "/api/models/alice/b32/commit/main").empty());
+
+  ProcessResult unknown = oclip(
+      {"push", "--model", "ViT-B-32", "--pretrained", "no_such_tag", "--repo-id", "alice/b32"});
+  EXPECT_EQ(unknown.exit_code, 3) << unknown.err;  // as for pull: not in the table
+  EXPECT_NE(unknown.err.find("laion2b_s34b_b79k"), std::string::npos) << unknown.err;
+  ProcessResult missing = oclip(
+      {"push", "--model", "ViT-B-32", "--pretrained", "epoch_3.pt", "--repo-id", "alice/b32"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no such file"), std::string::npos) << missing.err;
 }
 
 // Old tokenizer repos (bert-base-uncased, CLIPA's) name no tokenizer_class; AutoTokenizer then
