@@ -1,6 +1,7 @@
 #include "core/file_io.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,17 @@ Error io_error(const std::string& what, const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+bool owner_is_gone(const std::string& host, long pid) {
+  return host == host_name() && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
+         errno == ESRCH;
+}
 
 std::string random_hex(size_t length) {
   static thread_local std::mt19937_64 random(std::random_device{}());

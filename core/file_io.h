@@ -12,6 +12,12 @@ namespace oclip {
 // Random lowercase hex, for temporary names that no other writer picks.
 std::string random_hex(size_t length);
 
+// This machine's name, for the owner lines of locks and partial downloads.
+std::string host_name();
+// True when the owner `pid` on `host` is known to be gone: `host` is this machine and no such
+// process exists. Another machine's process cannot be checked: false.
+bool owner_is_gone(const std::string& host, long pid);
+
 // Throws Error(Io) naming the path.
 std::string read_file(const std::filesystem::path& path);
 

@@ -7,8 +7,6 @@
 
 #include <cerrno>
 #include <cmath>
-#include <csignal>
-#include <optional>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -16,32 +14,18 @@
 namespace oclip::hub {
 namespace {
 
-std::string host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
-
-// "pid N on HOST", as written below; nullopt for anything else (Python writes nothing).
-std::optional<long> holder_pid_here(const std::string& holder) {
-  const std::string suffix = " on " + host_name();
-  if (holder.rfind("pid ", 0) != 0 || holder.size() <= suffix.size() ||
-      holder.compare(holder.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    return std::nullopt;
-  }
-  std::string digits = holder.substr(4, holder.size() - 4 - suffix.size());
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
-      digits.size() > 9) {
-    return std::nullopt;
-  }
-  return std::stol(digits);
-}
-
-// The lock is held, yet the oclip that wrote its holder line on this host is gone: a leaked
-// descriptor or a file system that keeps locks of dead clients. Waiting would not help.
+// The lock is held, yet the oclip that wrote its holder line ("pid N on HOST", as written
+// below; Python writes nothing) is gone: a leaked descriptor or a file system that keeps locks
+// of dead clients. Waiting would not help.
 bool held_by_dead_process(const std::string& holder) {
-  std::optional<long> pid = holder_pid_here(holder);
-  return pid && *pid > 0 && ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH;
+  const size_t on = holder.find(" on ");
+  if (holder.rfind("pid ", 0) != 0 || on == std::string::npos) return false;
+  const std::string digits = holder.substr(4, on - 4);
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  return owner_is_gone(holder.substr(on + 4), std::stol(digits));
 }
 
 }  // namespace

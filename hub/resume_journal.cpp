@@ -24,15 +24,8 @@ constexpr const char* kMagic = "oclip-journal 1";
 // A partial whose owner lives on another host counts as abandoned after this long untouched.
 constexpr auto kForeignStaleAfter = std::chrono::minutes(10);
 
-std::string host_name() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
-
-bool owner_is_gone(const ParsedJournal& j, const fs::path& journal) {
-  if (j.owner_host == host_name())
-    return j.owner_pid > 0 && ::kill(static_cast<pid_t>(j.owner_pid), 0) != 0 && errno == ESRCH;
+bool abandoned(const ParsedJournal& j, const fs::path& journal) {
+  if (j.owner_host == host_name()) return owner_is_gone(j.owner_host, j.owner_pid);
   std::error_code ec;
   auto modified = fs::last_write_time(journal, ec);
   return !ec && fs::file_time_type::clock::now() - modified > kForeignStaleAfter;
@@ -126,7 +119,7 @@ ResumeJournal ResumeJournal::open(const fs::path& blobs_dir, const std::string& 
     } catch (const Error&) {
       continue;  // vanished: someone else claimed it
     }
-    if (!old.valid || old.size != size || !owner_is_gone(old, entry.path())) continue;
+    if (!old.valid || old.size != size || !abandoned(old, entry.path())) continue;
     std::string old_id = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
     fs::path old_data = blobs_dir / (prefix + old_id + ".incomplete");
     // Claim by rename: exactly one claimant succeeds, even without working locks.
