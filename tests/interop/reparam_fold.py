@@ -6,12 +6,13 @@
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 
 import torch
+
+from safetensors_file import write_safetensors
 
 oclip, tool, golden = sys.argv[1:4]
 case = os.path.join(golden, "cases", "mobileclip-s2")
@@ -92,24 +93,6 @@ def fold(sd):
         sd[p + "reparam_conv.weight"] = w.contiguous()
         sd[p + "reparam_conv.bias"] = b.contiguous()
     return sd, len(folded)
-
-
-def write_safetensors(path, sd):
-    dtypes = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I64"}
-    header, blobs, offset = {}, [], 0
-    for name in sorted(sd):
-        t = sd[name].contiguous()
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": dtypes[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
 
 
 def validate(folder):
