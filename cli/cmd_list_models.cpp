@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "core/error.h"
 #include "core/glob.h"
 
 namespace oclip::cli {
@@ -96,6 +97,16 @@ registry::Registry load_registry(const Config& config) {
   registry::Registry registry;
   for (const auto& dir : config.model_config_dirs) registry.add_config_dir(dir);
   return registry;
+}
+
+PretrainedOnHub pretrained_on_hub(const registry::Registry& registry, const std::string& model,
+                                  const std::string& tag) {
+  const registry::PretrainedEntry& entry = registry.find_pretrained(model, tag);
+  if (entry.hf_hub_repo.empty()) {
+    throw Error(ErrorKind::Unsupported, model + ":" + std::string(entry.tag) +
+                                            " has no Hub copy, only " + std::string(entry.url));
+  }
+  return {std::string(entry.hf_hub_repo), std::string(entry.hf_hub_filename)};
 }
 
 }  // namespace oclip::cli

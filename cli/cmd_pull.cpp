@@ -74,13 +74,9 @@ hub::PullOptions plan(const Config& config, const Options& options) {
                   options.model + " is an architecture; pull needs --pretrained TAG")
           .with_hint(tags.empty() ? options.model + " has no pretrained weights" : "tags:" + tags);
     }
-    const registry::PretrainedEntry& entry = registry.find_pretrained(options.model, options.tag);
-    if (entry.hf_hub_repo.empty()) {
-      throw Error(ErrorKind::Unsupported, options.model + ":" + std::string(entry.tag) +
-                                              " has no Hub copy, only " + std::string(entry.url));
-    }
-    pull.repo.id = std::string(entry.hf_hub_repo);
-    pull.weight_file = std::string(entry.hf_hub_filename);
+    PretrainedOnHub hub_copy = pretrained_on_hub(registry, options.model, options.tag);
+    pull.repo.id = hub_copy.repo_id;
+    pull.weight_file = hub_copy.filename;
   }
   if (!options.revision.empty()) {
     if (!pull.repo.revision.empty() && pull.repo.revision != options.revision) {

@@ -104,13 +104,6 @@ void add_tokenizer_files(const Config& config, const Options& options, hub::HubA
   } else if (source != options.repo_id) {
     found = tokenizer_files_from_hub(config, api, http, source);
   }
-  int added = 0;
-  for (const convert::ExtraFile& file : found.files) {
-    if (find_file(files, file.name) != files.end()) continue;
-    files.push_back(file.source.empty() ? hub::memory_file(file.name, file.content)
-                                        : hub::local_file(file.name, file.source));
-    ++added;
-  }
   if (!found.problem.empty()) {
     throw Error(ErrorKind::Format, found.problem)
         .with_hint(
@@ -118,6 +111,13 @@ void add_tokenizer_files(const Config& config, const Options& options, hub::HubA
             "naming tokenizer_class");
   }
   if (!found.notice.empty()) notices.push_back(found.notice);
+  int added = 0;
+  for (const convert::ExtraFile& file : found.files) {
+    if (find_file(files, file.name) != files.end()) continue;
+    files.push_back(file.source.empty() ? hub::memory_file(file.name, file.content)
+                                        : hub::local_file(file.name, file.source));
+    ++added;
+  }
   notices.push_back(std::to_string(added) + " tokenizer file" + (added == 1 ? "" : "s") +
                     " added from " +
                     (options.tokenizer_dir.empty() ? source : options.tokenizer_dir));
@@ -148,17 +148,12 @@ std::string tokenizer_source(const Options& options, std::vector<hub::LocalFile>
 // Returns the weight file; preprocessing then follows the entry unless flags say otherwise.
 std::string pull_pretrained(const Config& config, hub::HubApi& api, hub::HttpClient& http,
                             Options& options, std::vector<std::string>& notices) {
-  registry::Registry registry = load_registry(config);
-  const registry::PretrainedEntry& entry =
-      registry.find_pretrained(options.model, options.pretrained);
-  if (entry.hf_hub_repo.empty()) {
-    throw Error(ErrorKind::Unsupported, options.model + ":" + std::string(entry.tag) +
-                                            " has no Hub copy, only " + std::string(entry.url));
-  }
+  PretrainedOnHub hub_copy =
+      pretrained_on_hub(load_registry(config), options.model, options.pretrained);
   hub::HubCache cache(config.hub_cache, !config.disable_symlinks);
   hub::PullOptions pull;
-  pull.repo.id = std::string(entry.hf_hub_repo);
-  pull.optional_files = hub::weight_candidates(std::string(entry.hf_hub_filename));
+  pull.repo.id = hub_copy.repo_id;
+  pull.optional_files = hub::weight_candidates(hub_copy.filename);
   pull.optional_files.push_back(kReadme);
   hub::PullResult pulled = hub::pull_repo(config, api, http, cache, pull, {});
   for (const std::string& name : pull.optional_files) {
@@ -176,19 +171,16 @@ std::string pull_pretrained(const Config& config, hub::HubApi& api, hub::HttpCli
 // snapshot (a pulled model), with the repo it came from; nullopt otherwise.
 std::optional<std::pair<std::string, std::string>> source_repo_license(
     const std::string& checkpoint) {
-  fs::path snapshot = fs::path(checkpoint).parent_path();
-  fs::path repo_folder = snapshot.parent_path().parent_path();
-  std::string folder_name = repo_folder.filename().string();
-  if (snapshot.parent_path().filename() != "snapshots" || folder_name.rfind("models--", 0) != 0 ||
+  const fs::path snapshot = fs::path(checkpoint).parent_path();
+  const std::optional<hub::RepoRef> repo =
+      hub::repo_of_folder_name(snapshot.parent_path().parent_path().filename().string());
+  if (snapshot.parent_path().filename() != "snapshots" || !repo ||
       !fs::is_regular_file(snapshot / kReadme)) {
     return std::nullopt;
   }
   std::optional<std::string> license = card::front_matter_license(read_file(snapshot / kReadme));
   if (!license) return std::nullopt;
-  std::string repo = folder_name.substr(8);
-  size_t dashes = repo.find("--");
-  if (dashes != std::string::npos) repo.replace(dashes, 2, "/");
-  return std::make_pair(*license, repo);
+  return std::make_pair(*license, repo->id);
 }
 
 // --model NAME --pretrained FILE: the folder convert would write, built in `scratch`.

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/config.h"
@@ -34,5 +35,15 @@ int print_completions(const CLI::App& root, const Config& config,
 
 // The built-in registry plus --config-dir / OCLIP_MODEL_CONFIG_PATH folders.
 registry::Registry load_registry(const Config& config);
+
+// Where a built-in (model, tag) pretrained entry lives on the Hub; the file is empty when the
+// entry names none (open_clip's default). Throws for an unknown tag, and Error(Unsupported)
+// naming the URL for an entry with only a URL.
+struct PretrainedOnHub {
+  std::string repo_id;
+  std::string filename;
+};
+PretrainedOnHub pretrained_on_hub(const registry::Registry& registry, const std::string& model,
+                                  const std::string& tag);
 
 }  // namespace oclip::cli

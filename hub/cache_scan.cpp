@@ -12,6 +12,7 @@
 #include "core/hash.h"
 #include "core/mapped_file.h"
 #include "core/text.h"
+#include "hub/repo_id.h"
 
 namespace oclip::hub {
 namespace {
@@ -186,16 +187,12 @@ CacheScan scan_cache(const fs::path& root) {
   for (const fs::directory_entry& e : fs::directory_iterator(root, ec)) {
     const std::string name = e.path().filename().string();
     if (kIgnored.count(name)) continue;
-    const size_t sep = name.find("--");
-    const std::string prefix = sep == std::string::npos ? "" : name.substr(0, sep);
-    if (!e.is_directory() || (prefix != "models" && prefix != "datasets" && prefix != "spaces")) {
+    const std::optional<RepoRef> repo = repo_of_folder_name(name);
+    if (!e.is_directory() || !repo) {
       scan.warnings.push_back("not a repo folder: " + name);
       continue;
     }
-    std::string id = name.substr(sep + 2);
-    for (size_t at = id.find("--"); at != std::string::npos; at = id.find("--", at + 1))
-      id.replace(at, 2, "/");
-    scan.repos.push_back(scan_repo(e.path(), prefix.substr(0, prefix.size() - 1), id));
+    scan.repos.push_back(scan_repo(e.path(), repo->type, repo->id));
     scan.size_on_disk += scan.repos.back().size_on_disk;
   }
   std::sort(scan.repos.begin(), scan.repos.end(), [](const CachedRepo& a, const CachedRepo& b) {

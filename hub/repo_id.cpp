@@ -66,4 +66,17 @@ std::string repo_folder_name(const RepoRef& repo) {
   return folder;
 }
 
+std::optional<RepoRef> repo_of_folder_name(std::string_view folder) {
+  const size_t sep = folder.find("--");
+  if (sep == std::string_view::npos) return std::nullopt;
+  const std::string_view prefix = folder.substr(0, sep);
+  if (prefix != "models" && prefix != "datasets" && prefix != "spaces") return std::nullopt;
+  RepoRef repo;
+  repo.type = std::string(prefix.substr(0, prefix.size() - 1));
+  repo.id = std::string(folder.substr(sep + 2));
+  for (size_t at = repo.id.find("--"); at != std::string::npos; at = repo.id.find("--", at + 1))
+    repo.id.replace(at, 2, "/");
+  return repo;
+}
+
 }  // namespace oclip::hub

@@ -22,5 +22,7 @@ RepoRef parse_hf_hub_name(std::string_view name);
 
 // "models--org--name": the cache folder of a repo.
 std::string repo_folder_name(const RepoRef& repo);
+// The inverse, for "models--", "datasets--" and "spaces--" folders; nullopt for anything else.
+std::optional<RepoRef> repo_of_folder_name(std::string_view folder);
 
 }  // namespace oclip::hub

@@ -42,3 +42,17 @@ TEST(RepoId, SubfolderIsUsageError) {
   EXPECT_THROW(parse_hf_hub_name("hf-hub:org/repo@"), oclip::Error);
   EXPECT_THROW(parse_hf_hub_name("org/repo"), oclip::Error);
 }
+
+TEST(RepoFolderName, ReadsBackWhatItWrites) {
+  using oclip::hub::repo_of_folder_name;
+  for (oclip::hub::RepoRef repo :
+       {oclip::hub::RepoRef{"model", "laion/CLIP-ViT-B-32", ""},
+        oclip::hub::RepoRef{"dataset", "org/data", ""}, oclip::hub::RepoRef{"model", "gpt2", ""}}) {
+    auto back = repo_of_folder_name(oclip::hub::repo_folder_name(repo));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->type, repo.type);
+    EXPECT_EQ(back->id, repo.id);
+  }
+  EXPECT_FALSE(repo_of_folder_name("CACHEDIR.TAG"));
+  EXPECT_FALSE(repo_of_folder_name("blobs--x"));
+}
