@@ -296,7 +296,12 @@ void write_torch_bin(const std::filesystem::path& path, const std::vector<Output
   zip.add(top + "/byteorder", "little");
   for (size_t i = 0; i < tensors.size(); ++i) {
     const OutputTensor& t = tensors[i];
-    zip.add(top + "/data/" + std::to_string(i), t.nbytes(), t.produce);
+    const std::string name = top + "/data/" + std::to_string(i);
+    if (t.file_range) {
+      zip.add_copy(name, t.nbytes(), t.produce, t.file_range->fd, t.file_range->offset);
+    } else {
+      zip.add(name, t.nbytes(), t.produce);
+    }
   }
   zip.add(top + "/version", "3\n");
   zip.finish();

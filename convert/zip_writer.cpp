@@ -45,8 +45,7 @@ void ZipWriter::add(const std::string& name, std::string_view content, bool defl
       deflate);
 }
 
-void ZipWriter::add(const std::string& name, uint64_t size,
-                    const std::function<void(const ByteSink&)>& produce, bool deflate) {
+ZipWriter::Started ZipWriter::start_entry(const std::string& name, uint64_t size, bool deflate) {
   const uint64_t header_offset = file_.position();
   // Deflate output is at most a little larger than its input; decide zip64 from the bound.
   const bool zip64 = size + size / 1000 + 64 >= kMax32 || header_offset >= kMax32;
@@ -63,10 +62,29 @@ void ZipWriter::add(const std::string& name, uint64_t size,
       .u16(static_cast<uint16_t>(zip64_extra.str().size() + 4 + padding));
   local.text(name).text(zip64_extra.str()).u16(0x4246).u16(padding).text(std::string(padding, 'Z'));
   file_.write(local.str());
+  return {header_offset, file_.position(), zip64};
+}
 
+void ZipWriter::end_entry(const std::string& name, const Started& started, uint64_t size,
+                          uint32_t crc, bool deflate) {
+  const uint64_t compressed = file_.position() - started.data_start;
+  Bytes descriptor;
+  descriptor.u32(0x08074b50).u32(crc);
+  if (started.zip64) {
+    descriptor.u64(compressed).u64(size);
+  } else {
+    descriptor.u32(static_cast<uint32_t>(compressed)).u32(static_cast<uint32_t>(size));
+  }
+  file_.write(descriptor.str());
+  entries_.push_back(
+      {name, static_cast<uint16_t>(deflate ? 8 : 0), crc, compressed, size, started.header_offset});
+}
+
+void ZipWriter::add(const std::string& name, uint64_t size,
+                    const std::function<void(const ByteSink&)>& produce, bool deflate) {
+  const Started started = start_entry(name, size, deflate);
   uint32_t crc = 0;
   uint64_t produced = 0;
-  const uint64_t data_start = file_.position();
   z_stream z{};
   std::vector<std::byte> deflated(1 << 16);
   auto drain = [&](int flush) {
@@ -100,18 +118,24 @@ void ZipWriter::add(const std::string& name, uint64_t size,
   }
   if (produced != size)
     throw Error(ErrorKind::Io, "zip entry '" + name + "' got fewer bytes than declared");
-  const uint64_t compressed = file_.position() - data_start;
+  end_entry(name, started, size, crc, deflate);
+}
 
-  Bytes descriptor;
-  descriptor.u32(0x08074b50).u32(crc);
-  if (zip64) {
-    descriptor.u64(compressed).u64(size);
-  } else {
-    descriptor.u32(static_cast<uint32_t>(compressed)).u32(static_cast<uint32_t>(size));
-  }
-  file_.write(descriptor.str());
-  entries_.push_back(
-      {name, static_cast<uint16_t>(deflate ? 8 : 0), crc, compressed, size, header_offset});
+void ZipWriter::add_copy(const std::string& name, uint64_t size,
+                         const std::function<void(const ByteSink&)>& produce, int fd,
+                         uint64_t offset) {
+  uint32_t crc = 0;
+  uint64_t produced = 0;
+  produce([&](std::span<const std::byte> bytes) {
+    produced += bytes.size();
+    crc = crc32_update(crc, bytes);
+  });
+  if (produced != size)
+    throw Error(ErrorKind::Io, "zip entry '" + name + "' got " + std::to_string(produced) +
+                                   " bytes instead of " + std::to_string(size));
+  const Started started = start_entry(name, size, false);
+  file_.copy_from(fd, offset, size);
+  end_entry(name, started, size, crc, false);
 }
 
 void ZipWriter::finish() {

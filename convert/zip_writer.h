@@ -21,10 +21,22 @@ class ZipWriter {
   void add(const std::string& name, uint64_t size,
            const std::function<void(const ByteSink&)>& produce, bool deflate = false);
   void add(const std::string& name, std::string_view content, bool deflate = false);
+  // A stored entry holding `size` bytes of open file `fd` from `offset`, copied by the kernel;
+  // `produce` hands the same bytes over for the CRC only.
+  void add_copy(const std::string& name, uint64_t size,
+                const std::function<void(const ByteSink&)>& produce, int fd, uint64_t offset);
   // Writes the central directory and end records (does not commit the file).
   void finish();
 
  private:
+  struct Started {
+    uint64_t header_offset, data_start;
+    bool zip64;
+  };
+  Started start_entry(const std::string& name, uint64_t size, bool deflate);
+  void end_entry(const std::string& name, const Started& started, uint64_t size, uint32_t crc,
+                 bool deflate);
+
   struct Written {
     std::string name;
     uint16_t method;

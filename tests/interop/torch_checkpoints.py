@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 
 import numpy as np
 import torch
@@ -197,7 +198,6 @@ class OclipWritesTorchReads(unittest.TestCase):
             self.assertEqual(loaded[k].dtype, v.dtype, k)
             self.assertEqual(tensor_bytes(loaded[k]), tensor_bytes(v), k)
             self.assertTrue(loaded[k].is_contiguous(), k)
-        import zipfile
         with zipfile.ZipFile(path("open_clip_pytorch_model.bin")) as z:
             self.assertIsNone(z.testzip())
             self.assertEqual(z.namelist()[0], "open_clip_pytorch_model/data.pkl")
@@ -287,6 +287,8 @@ class ConvertTrainingCheckpoints(unittest.TestCase):
         loaded = torch.load(path("run/open_clip_pytorch_model.bin"), weights_only=True)
         for k, v in sd.items():
             self.assertTrue(torch.equal(loaded[k], v), k)
+        with zipfile.ZipFile(path("run/open_clip_pytorch_model.bin")) as z:
+            self.assertIsNone(z.testzip())  # CRCs of entries the kernel copied
 
     def test_tokenizer_files_travel_with_configs_that_name_a_tokenizer(self):
         sd, _ = golden_native()
