@@ -43,7 +43,7 @@ struct PyValue {
   bool int_overflow = false;  // an Int that does not fit 64 bits
   double number = 0;
   std::string text;             // Str, Bytes, Global name, Object class, Storage key
-  int callable = 0;             // Global: which emulation applies (pickle.cpp)
+  int callable = 0;             // Global: which emulation applies (pickle_allowlist.cpp)
   std::vector<PyValue*> items;  // Tuple, List, Set
   std::vector<std::pair<PyValue*, PyValue*>> entries;  // Dict, in insertion order
   PyValue* state = nullptr;                            // Object: its BUILD state
