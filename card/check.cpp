@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "card/hub_lists.h"
 
@@ -38,15 +39,21 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// Lower case without separators, so "Apache 2" and "apache-2.0" are one edit apart.
+std::string squeezed(std::string_view id) {
+  std::string out;
+  for (unsigned char c : id)
+    if (std::isalnum(c)) out.push_back(static_cast<char>(std::tolower(c)));
+  return out;
+}
+
 // " (did you mean 'x'?)" for a near miss, else "".
 std::string suggestion(const std::vector<std::string_view>& ids, const std::string& id) {
-  std::string lower = id;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string wanted = squeezed(id);
   std::string_view best;
-  size_t best_distance = std::max<size_t>(3, lower.size() / 3);  // beyond: a different word
+  size_t best_distance = std::max<size_t>(3, wanted.size() / 3);  // beyond: a different word
   for (std::string_view candidate : ids) {
-    size_t d = edit_distance(lower, candidate);
+    size_t d = edit_distance(wanted, squeezed(candidate));
     if (d < best_distance) {
       best = candidate;
       best_distance = d;

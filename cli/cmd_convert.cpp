@@ -122,6 +122,8 @@ int convert_command(const Config& config, Options options) {
         std::array<double, 3>{options.std[0], options.std[1], options.std[2]};
   if (!fs::exists(options.source))
     throw Error(ErrorKind::NotFound, "no such file: " + options.source);
+  if (!options.tokenizer_dir.empty() && !fs::is_directory(options.tokenizer_dir))
+    throw Error(ErrorKind::NotFound, "--tokenizer-dir: no such folder: " + options.tokenizer_dir);
   const fs::path folder_config = fs::path(options.source).parent_path() / "open_clip_config.json";
   if (options.convert.model.empty() && fs::is_regular_file(folder_config)) {
     try {
@@ -142,6 +144,7 @@ int convert_command(const Config& config, Options options) {
   convert::FolderOptions folder;
   folder.write_bin = options.bin;
   folder.force = options.force;
+  folder.inputs = {options.source, options.reference, options.tokenizer_dir};
   std::vector<std::string> notices;
   const Json& text_cfg =
       c.model_cfg.contains("text_cfg") ? c.model_cfg["text_cfg"] : Json::object();
@@ -156,6 +159,10 @@ int convert_command(const Config& config, Options options) {
       notices.push_back("no tokenizer files: a local-dir: load needs " + repo +
                         "'s; run 'oclip pull hf-hub:" + repo +
                         " --all' and convert again, or pass --tokenizer-dir");
+  } else if (!options.tokenizer_dir.empty()) {
+    notices.push_back(
+        "--tokenizer-dir ignored: the config names no hf_tokenizer_name, so open_clip uses its "
+        "built-in tokenizer");
   }
   if (options.license.empty()) {
     notices.push_back("no README.md: pass --license to describe the model's terms");
@@ -215,13 +222,19 @@ Command add_convert_command(CLI::App& parent) {
                   "Tensor precision as open_clip's create_model(precision=) leaves it")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
   app->add_flag("--bin", options->bin, "Also write open_clip_pytorch_model.bin");
-  app->add_flag("--force", options->force, "Replace an existing output folder");
+  app->add_flag("--force", options->force,
+                "Replace an existing output folder (never one holding an input or the current "
+                "folder)");
   app->add_flag("--dry-run", options->dry_run,
                 "Print the mapping (source, target, shape, transform); write nothing");
   app->add_option("--pretrained-tag", options->convert.pretrained_tag,
                   "Take preprocessing from this pretrained entry");
-  app->add_option("--image-mean", options->mean, "Preprocessing mean (three numbers)")->expected(3);
-  app->add_option("--image-std", options->std, "Preprocessing std (three numbers)")->expected(3);
+  app->add_option("--image-mean", options->mean, "Preprocessing mean (three numbers)")
+      ->expected(3)
+      ->delimiter(',');
+  app->add_option("--image-std", options->std, "Preprocessing std (three numbers)")
+      ->expected(3)
+      ->delimiter(',');
   app->add_option("--image-interpolation", options->convert.image_interpolation,
                   "Preprocessing interpolation")
       ->check(CLI::IsMember({"bicubic", "bilinear", "random"}));

@@ -433,8 +433,12 @@ Command add_push_command(CLI::App& parent) {
       ->check(CLI::IsMember({"both", "safetensors", "bin"}));
   app->add_option("--pretrained-tag", options->convert.pretrained_tag,
                   "With --model: take preprocessing from this pretrained entry");
-  app->add_option("--image-mean", options->mean, "With --model: preprocessing mean")->expected(3);
-  app->add_option("--image-std", options->std, "With --model: preprocessing std")->expected(3);
+  app->add_option("--image-mean", options->mean, "With --model: preprocessing mean")
+      ->expected(3)
+      ->delimiter(',');
+  app->add_option("--image-std", options->std, "With --model: preprocessing std")
+      ->expected(3)
+      ->delimiter(',');
   app->add_option("--image-interpolation", options->convert.image_interpolation,
                   "With --model: preprocessing interpolation")
       ->check(CLI::IsMember({"bicubic", "bilinear", "random"}));

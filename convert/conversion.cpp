@@ -1,5 +1,6 @@
 #include "convert/conversion.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
@@ -211,13 +212,48 @@ std::string config_json(const Conversion& c) {
   return config.dump(2, ' ', true);
 }
 
+namespace {
+
+// `inner` is `outer` or lies below it.
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  auto resolved = [](const fs::path& p) {
+    std::error_code ec;
+    fs::path r = fs::weakly_canonical(fs::absolute(p), ec).lexically_normal();
+    return r.has_filename() ? r : r.parent_path();  // "dir/" is "dir"
+  };
+  const fs::path a = resolved(inner), b = resolved(outer);
+  auto [mismatch, _] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
+  return mismatch == b.end();
+}
+
+void check_replaceable(const fs::path& dir, const FolderOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  if (!fs::is_directory(dir, ec))
+    throw Error(ErrorKind::Usage, dir.string() + " is a file, not a folder")
+        .with_hint("name a new folder with -o");
+  if (fs::is_empty(dir, ec)) return;
+  if (!options.force)
+    throw Error(ErrorKind::Usage, dir.string() + " exists and is not empty")
+        .with_hint("pass --force to replace it");
+  for (const fs::path& input : options.inputs) {
+    if (!input.empty() && is_within(input, dir))
+      throw Error(ErrorKind::Usage, dir.string() + " holds " + input.string() +
+                                        ", which this conversion reads; --force would delete it")
+          .with_hint("write the folder somewhere else with -o");
+  }
+  if (is_within(fs::current_path(ec), dir))
+    throw Error(ErrorKind::Usage,
+                dir.string() + " is (or holds) the current folder; --force would delete it")
+        .with_hint("write the folder somewhere else with -o");
+}
+
+}  // namespace
+
 void write_folder(const Conversion& c, const Checkpoint& source, const fs::path& dir,
                   const FolderOptions& options) {
   std::error_code ec;
-  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)) &&
-      !options.force)
-    throw Error(ErrorKind::Usage, dir.string() + " exists and is not empty")
-        .with_hint("pass --force to replace it");
+  check_replaceable(dir, options);
   const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
   fs::create_directories(parent, ec);
   const fs::path temp =

@@ -66,10 +66,15 @@ struct FolderOptions {
   std::string source_sha256;           // hashed from the mapped source while writing when empty
   std::vector<ExtraFile> extra_files;  // the tokenizer files
   std::string readme;                  // README.md's text; empty: none
+  // Files the command still needs (the source, a reference): --force never deletes a folder
+  // holding one of them.
+  std::vector<std::filesystem::path> inputs;
 };
 
 // Writes open_clip_model.safetensors (+ .bin) and open_clip_config.json into a temporary
 // sibling of `dir`, then renames it into place: `dir` never holds a half-written model.
+// An existing `dir` must be an empty folder, or any folder with `force` unless it holds one
+// of the inputs or the current folder.
 void write_folder(const Conversion& conversion, const Checkpoint& source,
                   const std::filesystem::path& dir, const FolderOptions& options);
 

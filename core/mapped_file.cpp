@@ -32,7 +32,10 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw Error(ErrorKind::Io, path.string() + " is not a regular file").with_file(path.string());
+    // A folder or device where a file was expected: the command line's mistake.
+    throw Error(ErrorKind::Usage, path.string() + (S_ISDIR(st.st_mode) ? " is a folder, not a file"
+                                                                       : " is not a regular file"))
+        .with_file(path.string());
   }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ > 0) {

@@ -120,6 +120,63 @@ TEST(Convert, RefusesToOverwriteAndReplacesWithForce) {
   EXPECT_EQ(entries, 1u);  // no temporary or old folder left beside it
 }
 
+TEST(Convert, ForceNeverDeletesWhatTheConversionReadsOrTheCurrentFolder) {
+  TempDir dir;
+  const std::filesystem::path inside = dir.path() / "models" / "src.pt";
+  std::filesystem::create_directories(inside.parent_path());
+  std::filesystem::copy_file(source_of("openai-vit-tiny"), inside);
+  const std::string bytes = read_file(inside);
+  auto refused = [&](const std::vector<std::string>& args, const std::string& message,
+                     const std::string& cwd = "") {
+    std::vector<std::string> argv = {oclip_binary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.cwd = cwd;
+    ProcessResult r = run_process(argv, options);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(read_file(inside), bytes);
+  };
+  refused({"convert", inside.string(), "-o", inside.string(), "--force"},
+          "is a file, not a folder");
+  refused({"convert", inside.string(), "-o", (dir.path() / "models/").string(), "--force"},
+          "which this conversion reads; --force would delete it");
+  std::filesystem::create_directories(dir.path() / "outer" / "work");
+  refused({"convert", inside.string(), "-o", "..", "--force"}, "is (or holds) the current folder",
+          (dir.path() / "outer" / "work").string());
+  refused({"convert", dir.path().string(), "-o", "out"}, "is a folder, not a file");
+  // A folder that holds neither is replaced.
+  const std::filesystem::path other = dir.path() / "other";
+  std::filesystem::create_directories(other);
+  write_file_atomic(other / "old.txt", "x");
+  EXPECT_EQ(oclip({"convert", inside.string(), "-o", other.string(), "--force"}).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(other / "open_clip_model.safetensors"));
+}
+
+TEST(Convert, PreprocessingAndTokenizerFlags) {
+  TempDir dir;
+  const std::string source = source_of("openai-vit-tiny").string();
+  const std::filesystem::path out = dir.path() / "out";
+  ProcessResult r = oclip({"convert", source, "-o", out.string(), "--image-mean", "0.5,0.25,0.125",
+                           "--image-std", "1", "2", "3", "--tokenizer-dir", dir.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json preprocess = json_file(out / "open_clip_config.json")["preprocess_cfg"];
+  EXPECT_EQ(preprocess["mean"], nlohmann::json({0.5, 0.25, 0.125}));
+  EXPECT_EQ(preprocess["std"], nlohmann::json({1.0, 2.0, 3.0}));
+  EXPECT_NE(r.err.find("--tokenizer-dir ignored"), std::string::npos) << r.err;
+
+  ProcessResult two =
+      oclip({"convert", source, "-o", (dir.path() / "b").string(), "--image-mean", "0.5,0.25"});
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.err.find("At least 3 required but received 2"), std::string::npos) << two.err;
+  ProcessResult missing = oclip({"convert", source, "-o", (dir.path() / "c").string(),
+                                 "--tokenizer-dir", (dir.path() / "nope").string()});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("--tokenizer-dir: no such folder"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "b"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "c"));
+}
+
 TEST(Convert, WrongFamilyOrModelIsAUsageError) {
   TempDir dir;
   const std::string out = (dir.path() / "out").string();

@@ -179,6 +179,8 @@ TEST_F(Card, CheckReportsEachProblem) {
            {"---\ntags: [clip]\n---\n", "no license"},
            {"---\nlicense: MIT License\n---\n", "not in the Hub's license list"},
            {"---\nlicense: apache2.0\n---\n", "did you mean 'apache-2.0'?"},
+           {"---\nlicense: Apache 2\n---\n", "did you mean 'apache-2.0'?"},
+           {"---\nlicense: cc-by-4\n---\n", "did you mean 'cc-by-4.0'?"},
            {"---\nlicense: cc-by-nc-4.0\npipeline_tag: zero-shot-image-classification\n---\n", ""},
            {"---\nlicense: mit\npipeline_tag: zero-shot-image-classifier\n---\n",
             "did you mean 'zero-shot-image-classification'?"},
