@@ -79,6 +79,8 @@ hub::PullOptions plan(const Config& config, const Options& options) {
     pull.weight_file = hub_copy.filename;
   }
   if (!options.revision.empty()) {
+    if (auto problem = hub::revision_problem(options.revision))
+      throw Error(ErrorKind::Usage, "invalid --revision '" + options.revision + "': " + *problem);
     if (!pull.repo.revision.empty() && pull.repo.revision != options.revision) {
       throw Error(ErrorKind::Usage, "two revisions given: @" + pull.repo.revision +
                                         " and --revision " + options.revision);

@@ -309,6 +309,10 @@ int push(const Config& config, Options options) {
   if (auto problem = hub::repo_id_problem(options.repo_id)) {
     throw Error(ErrorKind::Usage, "invalid --repo-id '" + options.repo_id + "': " + *problem);
   }
+  if (options.repo_id.find('/') == std::string::npos) {
+    throw Error(ErrorKind::Usage, "invalid --repo-id '" + options.repo_id +
+                                      "': name its namespace too, as org/name or user/name");
+  }
   if (options.folder.empty() == options.model.empty()) {
     throw Error(ErrorKind::Usage, "push takes a folder, or --model NAME --pretrained FILE|TAG");
   }
@@ -316,8 +320,19 @@ int push(const Config& config, Options options) {
     throw Error(ErrorKind::Usage,
                 "--model needs --pretrained FILE|TAG (a checkpoint, or a pretrained tag)");
   }
+  if (auto problem = hub::revision_problem(options.revision)) {
+    throw Error(ErrorKind::Usage, "invalid --revision '" + options.revision + "': " + *problem);
+  }
   if (options.create_pr && options.revision.rfind("refs/pr/", 0) == 0) {
     throw Error(ErrorKind::Usage, "--create-pr starts from a branch, not " + options.revision);
+  }
+  if (config.offline) {
+    throw Error(ErrorKind::Network, "push needs the Hub, and offline mode is on (HF_HUB_OFFLINE)")
+        .with_hint("unset HF_HUB_OFFLINE to push");
+  }
+  if (config.token.empty()) {
+    throw Error(ErrorKind::Auth, "push needs a token with write access")
+        .with_hint("run 'oclip login', or set HF_TOKEN");
   }
   auto started = std::chrono::steady_clock::now();
   hub::HttpClient http(config);

@@ -34,6 +34,25 @@ std::optional<std::string> repo_id_problem(std::string_view id) {
   return std::nullopt;
 }
 
+std::optional<std::string> revision_problem(std::string_view revision) {
+  if (revision.empty()) return "empty revision";
+  for (char c : revision) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F || std::string_view(" ~^:?*[\\").find(c) != std::string_view::npos)
+      return "a revision cannot contain spaces, control characters or any of ~^:?*[\\";
+  }
+  if (revision.find("..") != std::string_view::npos) return "'..' is not allowed in a revision";
+  if (revision.find("//") != std::string_view::npos || revision.front() == '/' ||
+      revision.back() == '/')
+    return "a revision has no empty '/' parts";
+  if (revision.find("@{") != std::string_view::npos) return "'@{' is not allowed in a revision";
+  if (revision.front() == '.' || revision.find("/.") != std::string_view::npos)
+    return "no part of a revision starts with '.'";
+  if (revision.ends_with(".lock") || revision.back() == '.')
+    return "a revision cannot end in '.' or '.lock'";
+  return std::nullopt;
+}
+
 RepoRef parse_hf_hub_name(std::string_view name) {
   constexpr std::string_view kPrefix = "hf-hub:";
   if (name.substr(0, kPrefix.size()) != kPrefix) {
@@ -44,8 +63,9 @@ RepoRef parse_hf_hub_name(std::string_view name) {
   if (size_t at = rest.find('@'); at != std::string_view::npos) {
     repo.revision = std::string(rest.substr(at + 1));
     rest = rest.substr(0, at);
-    if (repo.revision.empty())
-      throw Error(ErrorKind::Usage, "empty revision after '@' in " + std::string(name));
+    if (auto problem = revision_problem(repo.revision))
+      throw Error(ErrorKind::Usage,
+                  "invalid revision after '@' in '" + std::string(name) + "': " + *problem);
   }
   if (auto problem = repo_id_problem(rest)) {
     throw Error(ErrorKind::Usage, "invalid repo id in '" + std::string(name) + "': " + *problem);

@@ -17,6 +17,10 @@ struct RepoRef {
 // or trailing '-' or '.', no "--" or "..", no ".git" suffix. Returns why it is invalid.
 std::optional<std::string> repo_id_problem(std::string_view id);
 
+// Why `revision` cannot be a branch, tag, refs/pr/N or commit name (git's ref-name rules), or
+// nullopt when it can.
+std::optional<std::string> revision_problem(std::string_view revision);
+
 // "hf-hub:org/name[@revision]". Throws Error(Usage) for anything open_clip would not load.
 RepoRef parse_hf_hub_name(std::string_view name);
 

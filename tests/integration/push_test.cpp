@@ -48,6 +48,7 @@ class Push : public ::testing::Test {
                    {"HF_HUB_CACHE", (cache.empty() ? home_.path() / "cache" : cache).string()},
                    {"OCLIP_RETRY_BASE_SECONDS", "0.01"}};
     if (!token.empty()) options.env["HF_TOKEN"] = token;
+    for (const auto& [name, value] : extra_env_) options.env[name] = value;
     options.unset_env = {"HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH"};
     if (token.empty()) options.unset_env.push_back("HF_TOKEN");
     args.insert(args.begin(), oclip_binary());
@@ -139,6 +140,7 @@ class Push : public ::testing::Test {
 
   LocalHubProcess hub_;
   TempDir home_;
+  std::map<std::string, std::string> extra_env_;  // set for one call
   mutable int pulls_ = 0;
 };
 
@@ -323,11 +325,25 @@ TEST_F(PushRace, AMovedParentIsAConflictAndNothingIsCommitted) {
 
 TEST_F(Push, WritesNeedATokenWithWriteAccess) {
   fs::path folder = small_folder("model");
+  // Refused before any request: no token, offline mode, a repo id without its namespace.
   ProcessResult anonymous =
       oclip({"push", folder.string(), "--repo-id", "alice/model", "--no-card"}, "");
   EXPECT_EQ(anonymous.exit_code, 4) << anonymous.err;
   EXPECT_NE(anonymous.err.find("needs a token with write access"), std::string::npos)
       << anonymous.err;
+  extra_env_ = {{"HF_HUB_OFFLINE", "1"}};
+  ProcessResult offline = oclip({"push", folder.string(), "--repo-id", "alice/model", "--no-card"});
+  extra_env_.clear();
+  EXPECT_EQ(offline.exit_code, 6) << offline.err;
+  EXPECT_NE(offline.err.find("offline mode is on"), std::string::npos) << offline.err;
+  ProcessResult bare = oclip({"push", folder.string(), "--repo-id", "model", "--no-card"});
+  EXPECT_EQ(bare.exit_code, 2) << bare.err;
+  EXPECT_NE(bare.err.find("name its namespace too"), std::string::npos) << bare.err;
+  ProcessResult revision = oclip(
+      {"push", folder.string(), "--repo-id", "alice/model", "--no-card", "--revision", "../x"});
+  EXPECT_EQ(revision.exit_code, 2) << revision.err;
+  EXPECT_NE(revision.err.find("invalid --revision '../x'"), std::string::npos) << revision.err;
+  EXPECT_TRUE(hub_.log().empty());
   push_json(folder, "alice/model", {"--no-card"});
   write(folder / "extra.txt", "more");
   ProcessResult bob =

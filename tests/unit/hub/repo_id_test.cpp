@@ -21,6 +21,20 @@ TEST(RepoId, RejectsWhatHuggingfaceHubRejects) {
   EXPECT_TRUE(repo_id_problem("org/" + std::string(97, 'x')));
 }
 
+TEST(Revision, GitRefNamesOnly) {
+  using oclip::hub::revision_problem;
+  for (const char* good :
+       {"main", "v1.0", "refs/pr/3", "feature/x-y_z", "0123456789abcdef0123456789abcdef01234567"}) {
+    EXPECT_FALSE(revision_problem(good)) << good;
+  }
+  for (const char* bad :
+       {"",    "../../x", "a..b", "/main", "main/", "a//b", ".hidden", "a/.b", "x.lock", "x.",
+        "a b", "a~1",     "a^",   "a:b",   "a?",    "a*",   "a[b",     "a\\b", "a@{1}",  "a\tb"}) {
+    EXPECT_TRUE(revision_problem(bad)) << bad;
+  }
+  EXPECT_THROW(parse_hf_hub_name("hf-hub:org/repo@../x"), oclip::Error);
+}
+
 TEST(RepoId, ParsesHfHubNames) {
   auto repo = parse_hf_hub_name("hf-hub:laion/tiny@refs/pr/3");
   EXPECT_EQ(repo.id, "laion/tiny");
