@@ -12,6 +12,7 @@ import tempfile
 
 import torch
 
+from mobileclip_s2_source import converted_mobileclip_s2
 from safetensors_file import write_safetensors
 
 oclip, tool, golden = sys.argv[1:4]
@@ -105,13 +106,7 @@ def validate(folder):
 
 work = tempfile.mkdtemp(prefix="oclip-reparam-")
 try:
-    source = os.path.join(work, "mobileclip_s2.pt")
-    subprocess.run([tool, "regen", os.path.join(case, "manifest.json"), source], check=True)
-    unfolded = os.path.join(work, "unfolded")
-    run = subprocess.run([oclip, "convert", source, "-o", unfolded, "--bin", "--no-validate"],
-                         capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    sd = torch.load(os.path.join(unfolded, "open_clip_pytorch_model.bin"), weights_only=True)
+    unfolded, sd = converted_mobileclip_s2(tool, oclip, case, work)
     folded_sd, modules = fold(sd)
     leftovers = [k for k in folded_sd if any(s in k for s in ("conv_kxk", "conv_scale", ".identity.", "large_conv",
                                                                 "small_conv", "pos_enc", "token_mixer.mixer"))]

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mobileclip_s2_source import converted_mobileclip_s2
 from safetensors_file import write_safetensors
 
 oclip, tool, golden = sys.argv[1:4]
@@ -152,13 +153,7 @@ def check(name, config_name, weights, forward, text_sd, work):
 
 work = tempfile.mkdtemp(prefix="oclip-timm-vits-")
 try:
-    source = os.path.join(work, "mobileclip_s2.pt")
-    subprocess.run([tool, "regen", os.path.join(s2, "manifest.json"), source], check=True)
-    converted = os.path.join(work, "s2")
-    run = subprocess.run([oclip, "convert", source, "-o", converted, "--bin", "--no-validate"],
-                         capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    text_sd = torch.load(os.path.join(converted, "open_clip_pytorch_model.bin"), weights_only=True)
+    _, text_sd = converted_mobileclip_s2(tool, oclip, s2, work)
     check("mobileclip-b", "MobileCLIP-B", hybrid_weights, hybrid_forward, text_sd, work)
     check("mobileclip2-l14", "MobileCLIP2-L-14", clip_l14_weights, clip_l14_forward, text_sd, work)
 finally:
