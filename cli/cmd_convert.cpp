@@ -12,6 +12,7 @@
 #include "cli/validator_process.h"
 #include "convert/conversion.h"
 #include "core/file_io.h"
+#include "core/text.h"
 #include "hub/cache.h"
 #include "hub/pull.h"
 
@@ -130,7 +131,7 @@ int convert_command(const Config& config, Options options) {
       Json config_json = Json::parse(read_file(folder_config));
       if (config_json.contains("model_cfg")) options.convert.folder_config = config_json;
     } catch (const nlohmann::json::exception& e) {
-      throw Error(ErrorKind::Format, folder_config.string() + ": " + e.what())
+      throw Error(ErrorKind::Format, folder_config.string() + ": " + json_error_message(e.what()))
           .with_file(folder_config.string());
     }
   }

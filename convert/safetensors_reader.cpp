@@ -6,6 +6,7 @@
 
 #include "convert/readers.h"
 #include "core/error.h"
+#include "core/text.h"
 
 namespace oclip::convert {
 namespace {
@@ -56,7 +57,7 @@ void read_safetensors(std::span<const std::byte> bytes, Checkpoint& out) {
   try {
     header = nlohmann::ordered_json::parse(text, on_event);
   } catch (const nlohmann::json::exception& e) {
-    throw format_error(out, std::string("header is not valid JSON: ") + e.what());
+    throw format_error(out, "header is not valid JSON: " + json_error_message(e.what()));
   }
   if (!duplicate.empty()) throw format_error(out, "header names '" + duplicate + "' twice");
   if (!header.is_object()) throw format_error(out, "header is not a JSON object");

@@ -10,4 +10,12 @@ std::string strip(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
+std::string json_error_message(std::string_view what) {
+  if (what.starts_with("[json.exception.")) {
+    const size_t end = what.find("] ");
+    if (end != std::string_view::npos) what.remove_prefix(end + 2);
+  }
+  return std::string(what);
+}
+
 }  // namespace oclip

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/prng.h"
+#include "core/text.h"
 #include "validate/model_spec.h"
 #include "validate/towers.h"
 #include "validate/weights.h"
@@ -194,7 +195,7 @@ Json run_validation(const ValidateOptions& options) {
   try {
     config = nlohmann::json::parse(read_file(config_path));
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorKind::Format, config_path.string() + ": " + e.what());
+    throw Error(ErrorKind::Format, config_path.string() + ": " + json_error_message(e.what()));
   }
   if (!config.contains("model_cfg"))
     throw Error(ErrorKind::Format, config_path.string() + ": no model_cfg");
