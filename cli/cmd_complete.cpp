@@ -98,6 +98,10 @@ std::vector<std::string> candidates(const Config& config, const CLI::App* root,
     const std::string name = pending->get_name();
     if (name == "--model") return model_names(config);
     if (name == "--pretrained" || name == "--pretrained-tag") {
+      // push --pretrained also takes a checkpoint file: a word that looks like a path is one.
+      if (name == "--pretrained" && app->get_name() == "push" &&
+          current.find_first_of("./") != std::string::npos)
+        return {kFiles};
       std::vector<std::string> tags;
       for (std::string_view t : load_registry(config).tags_for(model_in(config, words)))
         tags.emplace_back(t);

@@ -105,6 +105,12 @@ TEST_F(Completion, EngineAnswersForTheLastWord) {
   // File arguments are left to the shell; "--help" among the words is only a word.
   r = run_process({oclip_binary(), "__complete", "convert", "--help", ""});
   EXPECT_EQ(r.out, ":files\n");
+  // push --pretrained takes a tag or a checkpoint: a path-like word completes as a file.
+  r = run_process({oclip_binary(), "__complete", "push", "--model", "RN50", "--pretrained", "ep"});
+  EXPECT_EQ(lines(r.out), std::vector<std::string>({"openai", "yfcc15m", "cc12m"}));
+  r = run_process(
+      {oclip_binary(), "__complete", "push", "--model", "RN50", "--pretrained", "./runs/ep"});
+  EXPECT_EQ(r.out, ":files\n");
 }
 
 }  // namespace
