@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "cli/validator_process.h"
+#include "core/interrupt.h"
 #include "core/version.h"
 
 namespace {
@@ -60,6 +61,7 @@ Config fallback_config(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  remove_temporaries_on_interrupt();
   CLI::App app{"oclip: manage OpenCLIP models on the Hugging Face Hub"};
   app.name("oclip");
   app.fallthrough();  // global flags work after the command name too

@@ -6,13 +6,15 @@
 #include <string>
 
 #include "core/file_io.h"
+#include "core/interrupt.h"
 
 namespace oclip::cli {
 
 class ScratchDir {
  public:
   explicit ScratchDir(const std::string& prefix)
-      : path_(std::filesystem::temp_directory_path() / (prefix + random_hex(12))) {
+      : path_(std::filesystem::temp_directory_path() / (prefix + random_hex(12))),
+        registered_(path_) {
     std::filesystem::create_directories(path_);
   }
   ~ScratchDir() {
@@ -25,6 +27,7 @@ class ScratchDir {
 
  private:
   std::filesystem::path path_;
+  TemporaryPath registered_;  // removed if a signal ends oclip
 };
 
 }  // namespace oclip::cli

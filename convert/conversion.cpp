@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hash.h"
+#include "core/interrupt.h"
 
 namespace oclip::convert {
 namespace {
@@ -260,6 +261,7 @@ void write_folder(const Conversion& c, const Checkpoint& source, const fs::path&
       parent / ("." + dir.filename().string() + ".oclip-" + random_hex(8) + ".tmp");
   struct Cleanup {
     fs::path path;
+    TemporaryPath registered{path};  // a signal removes it too
     ~Cleanup() {
       std::error_code ignored;
       if (!path.empty()) fs::remove_all(path, ignored);
@@ -313,6 +315,7 @@ void write_folder(const Conversion& c, const Checkpoint& source, const fs::path&
     throw Error(ErrorKind::Io,
                 "cannot rename " + temp.string() + " to " + dir.string() + ": " + ec.message());
   cleanup.path.clear();
+  cleanup.registered.release();
 }
 
 }  // namespace oclip::convert

@@ -20,11 +20,16 @@ Error io_error(const std::string& what, const std::filesystem::path& path) {
       .with_file(path.string());
 }
 
+std::filesystem::path temporary_name(const std::filesystem::path& path) {
+  std::filesystem::path temp = path;
+  temp += ".oclip-" + random_hex(16) + ".tmp";
+  return temp;
+}
+
 }  // namespace
 
-OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
-  temp_ = path_;
-  temp_ += ".oclip-" + random_hex(16) + ".tmp";
+OutputFile::OutputFile(std::filesystem::path path)
+    : path_(std::move(path)), temp_(temporary_name(path_)), registered_(temp_) {
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throw io_error("cannot create", temp_);
   buffer_.reserve(kBufferBytes);
@@ -107,6 +112,7 @@ void OutputFile::commit() {
     ::unlink(temp_.c_str());
     throw error;
   }
+  registered_.release();
 }
 
 }  // namespace oclip

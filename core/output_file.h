@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/interrupt.h"
+
 namespace oclip {
 
 // Writes to a unique temporary name beside `path`; commit() flushes, fsyncs and renames it
@@ -38,6 +40,7 @@ class OutputFile {
 
   std::filesystem::path path_;
   std::filesystem::path temp_;
+  TemporaryPath registered_;  // removed if a signal ends oclip before commit()
   int fd_ = -1;
   uint64_t position_ = 0;
   std::vector<std::byte> buffer_;

@@ -1,8 +1,12 @@
 // The golden sources that are not shipped (0.3 to 0.8 GB each): regenerated from their
 // manifests in the manifest's format, read back tensor by tensor, then converted.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/file_io.h"
 #include "tests/golden/golden.h"
@@ -53,6 +57,38 @@ TEST_P(RegeneratedSource, ReadsBackAsTheManifestSays) {
 
 INSTANTIATE_TEST_SUITE_P(Golden, RegeneratedSource,
                          ::testing::Values("siglip-b16", "mobileclip-s1", "mobileclip-s2"));
+
+// SIGTERM at several moments of a conversion (reading, writing either file): each run ends by
+// the signal or completes, and leaves no temporary file or folder; an earlier folder survives.
+TEST(InterruptedConvert, LeavesNothingHalfWritten) {
+  const Manifest manifest = load_manifest(std::filesystem::path(OCLIP_GOLDEN_DIR) / "cases" /
+                                          "mobileclip-s1" / "manifest.json");
+  TempDir out;
+  const std::filesystem::path file = out.path() / manifest.source_file;
+  write_source(manifest, file, false);
+  const std::filesystem::path folder = out.path() / "converted";
+  int interrupted = 0;
+  for (int ms : {30, 80, 160, 320}) {
+    ChildProcess convert({oclip_binary(), "convert", file.string(), "-o", folder.string(), "--bin",
+                          "--no-validate", "--force", "-q"},
+                         (out.path() / "convert.out").string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    const int code = convert.terminate();
+    EXPECT_TRUE(code == 0 || code == 128 + SIGTERM) << code;
+    interrupted += code == 128 + SIGTERM;
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(out.path()))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    std::vector<std::string> expected = {"convert.out", manifest.source_file};
+    if (std::filesystem::exists(folder)) expected.push_back("converted");
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(names, expected) << "after " << ms << " ms";
+    if (std::filesystem::exists(folder))
+      EXPECT_EQ(std::filesystem::file_size(folder / "open_clip_pytorch_model.bin") > 0, true);
+  }
+  EXPECT_GE(interrupted, 1);
+}
 
 }  // namespace
 }  // namespace oclip::golden
