@@ -111,30 +111,30 @@ void check_uniform_blocks(const std::vector<Planned>& image, bool hybrid,
                           const Checkpoint& source) {
   static const std::regex kFastVit(R"(^visual\.trunk\.stages\.(\d+)\.blocks\.(\d+)\.(.*)$)");
   static const std::regex kHybrid(R"(^visual\.trunk\.blocks\.(\d+)\.(.*)$)");
-  std::map<std::string, std::map<std::string, std::set<std::string>>>
-      kinds;  // kind -> block -> names
+  // kind -> block -> target name within the block -> source name
+  std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> kinds;
   for (const Planned& p : image) {
     std::smatch m;
     if (hybrid && std::regex_match(p.name, m, kHybrid)) {
-      kinds["attention"][m[1]].insert(m[2]);
+      kinds["attention"][m[1]][m[2]] = p.source;
     } else if (!hybrid && std::regex_match(p.name, m, kFastVit)) {
-      kinds[m[1] == "3" ? "attention" : "RepMixer"][m[1].str() + "." + m[2].str()].insert(m[3]);
+      kinds[m[1] == "3" ? "attention" : "RepMixer"][m[1].str() + "." + m[2].str()][m[3]] = p.source;
     }
   }
   for (const auto& [kind, blocks] : kinds) {
     const auto& [first_block, first] = *blocks.begin();
     for (const auto& [block, names] : blocks) {
-      if (names == first) continue;
-      std::string differ;
-      for (const std::string& n : first) {
-        if (!names.count(n)) differ = "lacks '" + n + "'";
+      for (const auto& [name, from] : first) {
+        if (!names.count(name))
+          throw format_error(source, kind + " block " + block + " lacks '" + name + "' (block " +
+                                         first_block + " has it, from " + from + ")");
       }
-      for (const std::string& n : names) {
-        if (!first.count(n)) differ = "has an extra '" + n + "'";
+      for (const auto& [name, from] : names) {
+        if (!first.count(name))
+          throw format_error(source, kind + " block " + block + " has an extra '" + name +
+                                         "' (from " + from + ") that block " + first_block +
+                                         " does not have");
       }
-      throw format_error(source, kind + " block " + block + " " + differ + " that block " +
-                                     first_block +
-                                     (differ.starts_with("lacks") ? " has" : " does not have"));
     }
   }
 }

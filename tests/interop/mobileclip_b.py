@@ -107,7 +107,7 @@ try:
     del source["image_encoder.model.transformer.11.pre_norm_ffn.4.bias"]
     torch.save(source, path)
     run = subprocess.run([oclip, "convert", path, "-o", os.path.join(work, "b")], capture_output=True, text=True)
-    assert run.returncode == 8 and "attention block 11 lacks 'mlp.fc2.bias'" in run.stderr, run.stderr
+    assert run.returncode == 8 and "attention block 11 lacks 'mlp.fc2.bias' (block 0 has it, from image_encoder.model.transformer.0.pre_norm_ffn.4.bias)" in run.stderr, run.stderr
     assert not os.path.exists(os.path.join(work, "b"))
 
     damaged = torch.load(s1)
