@@ -1,6 +1,7 @@
 // oclip pull against the local Hub: cache layout, errors, faults, offline use.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -550,6 +551,23 @@ TEST_F(Pull, KilledPullResumesFromItsJournal) {
   for (const auto& e : fs::directory_iterator(blobs)) {
     EXPECT_EQ(e.path().string().find(".incomplete"), std::string::npos) << e.path();
   }
+}
+
+TEST_F(Pull, InterruptedPullKeepsWhatItFetchedForTheNextRun) {
+  LocalHubProcess hub(args({"--fault", "throttle=100,site=cdn"}));
+  fs::path blobs = repo_dir() / "blobs";
+  ChildProcess first(
+      oclip_env_argv(hub, home_.path(), {"pull", "hf-hub:laion/tiny", "--split-size", "64K"}),
+      (home_.path() / "first.out").string());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (journal_ranges(blobs) < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const size_t before = journal_ranges(blobs);
+  ASSERT_GE(before, 2u);
+  EXPECT_EQ(first.terminate(), 128 + SIGTERM);  // Ctrl-C and SIGTERM end it by the signal
+  // The signal's cleanup spares the resumable download: its journal still holds the ranges.
+  EXPECT_GE(journal_ranges(blobs), before);
 }
 
 TEST_F(Pull, DamagedPartialRangeIsFetchedAgain) {
