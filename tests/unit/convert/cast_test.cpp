@@ -67,5 +67,36 @@ TEST(Cast, CastElementsConvertsWholeBuffers) {
   EXPECT_THROW(cast_elements(DType::I64, out, DType::F32, ignored), Error);
 }
 
+// The buffer casts append to what `out` holds and agree with the element functions for every
+// 16-bit pattern (widening) and for every float made of those patterns (narrowing).
+TEST(Cast, BufferCastsMatchTheElementFunctions) {
+  std::vector<uint16_t> all(65536);
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint16_t>(i);
+  const auto bytes = std::as_bytes(std::span(all));
+  for (DType half : {DType::F16, DType::BF16}) {
+    std::vector<std::byte> wide(3, std::byte{7});
+    cast_elements(half, bytes, DType::F32, wide);
+    ASSERT_EQ(wide.size(), 3 + 4 * all.size());
+    EXPECT_EQ(wide[2], std::byte{7});
+    std::vector<float> floats(all.size());
+    std::memcpy(floats.data(), wide.data() + 3, 4 * floats.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      const float want = half == DType::F16 ? f16_to_f32(all[i]) : bf16_to_f32(all[i]);
+      ASSERT_EQ(std::bit_cast<uint32_t>(floats[i]), std::bit_cast<uint32_t>(want)) << i;
+    }
+    for (DType narrow : {DType::F16, DType::BF16}) {
+      std::vector<std::byte> back;
+      cast_elements(DType::F32, std::as_bytes(std::span(floats)), narrow, back);
+      ASSERT_EQ(back.size(), 2 * floats.size());
+      for (size_t i = 0; i < floats.size(); ++i) {
+        uint16_t got;
+        std::memcpy(&got, back.data() + 2 * i, 2);
+        const uint16_t want = narrow == DType::F16 ? f32_to_f16(floats[i]) : f32_to_bf16(floats[i]);
+        ASSERT_EQ(got, want) << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace oclip::convert
