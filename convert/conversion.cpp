@@ -1,5 +1,8 @@
 #include "convert/conversion.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <future>
@@ -301,6 +304,10 @@ void write_folder(const Conversion& c, const Checkpoint& source, const fs::path&
   }
 
   if (fs::exists(dir, ec)) {
+    // Swapped in one step, so an interruption leaves the old folder or the new one in place;
+    // `temp` then holds the old one, which Cleanup removes.
+    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) return;
+    // A file system without the exchange: move the old folder aside first.
     const fs::path old =
         parent / ("." + dir.filename().string() + ".oclip-" + random_hex(8) + ".old");
     fs::rename(dir, old, ec);
