@@ -40,12 +40,7 @@ struct Options {
 // From --tokenizer-dir, else the Hub cache's copy of the tokenizer repo (offline).
 TokenizerFiles tokenizer_files(const Config& config, const Options& options,
                                const std::string& repo) {
-  if (!options.tokenizer_dir.empty()) {
-    TokenizerFiles found = tokenizer_files_in(options.tokenizer_dir, options.tokenizer_dir);
-    if (found.files.empty())
-      throw Error(ErrorKind::NotFound, "no tokenizer files in " + options.tokenizer_dir);
-    return found;
-  }
+  if (!options.tokenizer_dir.empty()) return tokenizer_files_from_flag(options.tokenizer_dir);
   hub::HubCache cache(config.hub_cache, !config.disable_symlinks);
   hub::RepoRef ref{"model", repo, ""};
   std::optional<std::string> commit = cache.commit_for(ref, "main");

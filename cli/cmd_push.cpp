@@ -98,9 +98,7 @@ void add_tokenizer_files(const Config& config, const Options& options, hub::HubA
                          std::vector<hub::LocalFile>& files, std::vector<std::string>& notices) {
   TokenizerFiles found;
   if (!options.tokenizer_dir.empty()) {
-    found = tokenizer_files_in(options.tokenizer_dir, options.tokenizer_dir);
-    if (found.files.empty())
-      throw Error(ErrorKind::NotFound, "no tokenizer files in " + options.tokenizer_dir);
+    found = tokenizer_files_from_flag(options.tokenizer_dir);
   } else if (source != options.repo_id) {
     found = tokenizer_files_from_hub(config, api, http, source);
   }

@@ -92,4 +92,10 @@ TokenizerFiles tokenizer_files_in(const fs::path& dir, const std::string& origin
   return out;
 }
 
+TokenizerFiles tokenizer_files_from_flag(const std::string& dir) {
+  TokenizerFiles found = tokenizer_files_in(dir, dir);
+  if (found.files.empty()) throw Error(ErrorKind::NotFound, "no tokenizer files in " + dir);
+  return found;
+}
+
 }  // namespace oclip::cli

@@ -24,6 +24,9 @@ struct TokenizerFiles {
 // missing or unknown, `problem` says so, naming `origin`.
 TokenizerFiles tokenizer_files_in(const std::filesystem::path& dir, const std::string& origin);
 
+// tokenizer_files_in(dir) for --tokenizer-dir DIR: throws Error(NotFound) when DIR holds none.
+TokenizerFiles tokenizer_files_from_flag(const std::string& dir);
+
 // transformers' slow tokenizer class for a config.json model_type (TOKENIZER_MAPPING_NAMES),
 // or empty.
 std::string tokenizer_class_for(const std::string& model_type);
